@@ -1,0 +1,56 @@
+"""Building blocks shared by the assignments' hidden tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import torch
+
+from mllab.grading.compare import expect_close
+from mllab.grading.scoring import Part, call_student, require_library, require_own
+
+
+def generator(seed: int) -> torch.Generator:
+    """A seeded generator: inputs are fresh for the student but the same at every regrade."""
+    return torch.Generator().manual_seed(seed)
+
+
+def own_result(function: Callable, *args, what: str, **kwargs):
+    """Call an own implementation; fail if it used a library loss or metric."""
+    result, calls = call_student(function, *args, what=what, **kwargs)
+    require_own(calls, what=what)
+    return result
+
+
+def library_result(function: Callable, *args, what: str, uses: tuple[str, ...], use: str, **kwargs):
+    """Call a library version; fail if it did not call the library it is meant to show."""
+    result, calls = call_student(function, *args, what=what, **kwargs)
+    require_library(calls, *uses, what=what, use=use)
+    return result
+
+
+def check_cases(get_result: Callable, cases: Iterable[tuple], *, reference: Callable,
+                mistakes: Callable[..., Mapping[str, object]] | None = None) -> None:
+    """For each case ``(label, dtype, *inputs)``: compare the result with the reference."""
+    for label, dtype, *inputs in cases:
+        expected = reference(*inputs)
+        result = get_result(*inputs)
+        expect_close(result, expected, what=label, dtype=dtype,
+                     mistakes=mistakes(*inputs) if mistakes else None)
+
+
+def cases_part(name: str, get_result: Callable, cases: Callable[[], Iterable[tuple]], *,
+               reference: Callable, mistakes: Callable | None = None, weight: float = 1.0) -> Part:
+    """A Part that checks ``get_result`` on every case of ``cases()``."""
+    return Part(name, lambda: check_cases(get_result, cases(), reference=reference, mistakes=mistakes),
+                weight)
+
+
+def report_optional(parts: Iterable[Part]) -> None:
+    """Optional tasks: print ✓/✗ for each part; never raise, never return a score."""
+    for part in parts:
+        try:
+            part.check()
+            print(f"✓ {part.name}")
+        except AssertionError as failure:
+            print(f"✗ {part.name}: {failure}")

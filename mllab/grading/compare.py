@@ -1,0 +1,64 @@
+"""Compare a student's result with a reference and explain the difference in words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+
+from mllab.grading.values import describe, to_array
+
+# Correct float32 implementations of the lab's losses and metrics differ from the float64
+# reference by up to a few 1e-6 relative; float64 ones by ~1e-12, or ~1e-7 when the student
+# computes in float32. The typical mistakes differ by far more than these bounds.
+RTOL = {torch.float32: 1e-4, torch.float64: 1e-5}
+ATOL = {torch.float32: 1e-5, torch.float64: 1e-7}
+
+
+def tolerances(dtype: torch.dtype) -> tuple[float, float]:
+    """``(rtol, atol)`` for inputs of ``dtype`` (float32 tolerances for anything else)."""
+    return RTOL.get(dtype, RTOL[torch.float32]), ATOL.get(dtype, ATOL[torch.float32])
+
+
+def _close(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
+    return got.shape == expected.shape and bool(
+        np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
+    )
+
+
+def _show(values: np.ndarray) -> str:
+    flat = np.round(values.reshape(-1)[:6], 6).tolist()
+    more = " …" if values.size > 6 else ""
+    return f"{flat[0] if values.ndim == 0 else flat}{more}"
+
+
+def explain_mismatch(got: np.ndarray, expected: np.ndarray, *, what: str,
+                     mistakes: Mapping[str, object], rtol: float, atol: float) -> str:
+    """The message for a wrong result: a known mistake it matches, or the values side by side."""
+    for explanation, wrong_value in mistakes.items():
+        wrong = to_array(wrong_value, what="the reference")
+        if _close(got, wrong, rtol, atol):
+            return f"{what}: {explanation}"
+    if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
+        return (f"{what} gave a non-finite value ({_show(got)}) where the answer is finite "
+                f"({_show(expected)}): look for an overflow, a log of 0 or a division by 0")
+    return f"{what} gave {_show(got)}, expected {_show(expected)}"
+
+
+def expect_close(result: object, expected: object, *, what: str, dtype: torch.dtype = torch.float32,
+                 mistakes: Mapping[str, object] | None = None) -> None:
+    """Raise an AssertionError that says what is wrong unless ``result`` matches ``expected``."""
+    got = to_array(result, what=what)
+    want = to_array(expected, what="the reference")
+    if got.size == want.size and got.shape != want.shape and got.size == 1:
+        got = got.reshape(want.shape)  # a 1-element tensor for a scalar is fine
+    if got.shape != want.shape:
+        raise AssertionError(
+            f"{what} returned {describe(result)}; expected shape {want.shape or '() (a single number)'}"
+        )
+    rtol, atol = tolerances(dtype)
+    if not _close(got, want, rtol, atol):
+        raise AssertionError(
+            explain_mismatch(got, want, what=what, mistakes=mistakes or {}, rtol=rtol, atol=atol)
+        )
