@@ -1,0 +1,20 @@
+"""The course's one nbgrader configuration (nbgrader's own option names)."""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+COURSE_ROOT = Path(__file__).resolve().parent
+
+c.CourseDirectory.course_id = "loss_and_metric_lab"
+c.CourseDirectory.root = str(COURSE_ROOT)
+
+# What a student sees in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A torch + torchmetrics cell needs more than nbgrader's default 30 s on a slow laptop CPU.
+c.ExecutePreprocessor.timeout = 120
+
+# A student who deletes a test cell gets it back (otherwise its points silently vanish).
+c.OverwriteCells.add_missing_cells = True
