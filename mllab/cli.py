@@ -1,0 +1,67 @@
+"""The `mllab` command: parses arguments and calls the package, nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from mllab.errors import MllabError
+from mllab.paths import ASSIGNMENTS, Course, check_assignment, find_course_root
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mllab", description="Tools of the Loss and Metric lab course.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = sub.add_parser("demo", help="release, demo class, autograde, feedback and grades for the demo class")
+    demo.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS), metavar="ASSIGNMENT")
+    release = sub.add_parser("release", help="generate the student release with nbgrader")
+    release.add_argument("assignment")
+    demo_class = sub.add_parser("demo-class", help="write the demo submissions into submitted/")
+    demo_class.add_argument("assignment")
+    scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")
+    scores.add_argument("assignment")
+    sub.add_parser("make-data", help="write the committed data files (the cat and the offline pet stand-in)")
+    fetch = sub.add_parser("fetch-data", help="download the real Oxford-IIIT Pet yorkshire terrier")
+    fetch.add_argument("--url", default=os.environ.get("MLLAB_PETS_URL"), help="base URL of the archives")
+    fetch.add_argument("--archive-dir", help="folder that already holds images.tar.gz and annotations.tar.gz")
+    return parser
+
+
+def _run(args: argparse.Namespace, course: Course) -> None:
+    if args.command == "demo":
+        from mllab.demo import run_demo
+        run_demo(course, tuple(check_assignment(course, a) for a in args.assignments))
+    elif args.command == "release":
+        from mllab.nbgrader_steps import generate_release
+        print(generate_release(course, check_assignment(course, args.assignment)))
+    elif args.command == "demo-class":
+        from mllab.demo_class import write_demo_class
+        print("\n".join(write_demo_class(course, check_assignment(course, args.assignment))))
+    elif args.command == "scores":
+        from mllab.scores import assignment_scores, score_table
+        print(score_table(assignment_scores(course, check_assignment(course, args.assignment))))
+    elif args.command == "make-data":
+        from mllab.standin import make_data
+        make_data(course.data)
+        print(f"wrote the cat and the offline pet stand-in to {course.data}")
+    elif args.command == "fetch-data":
+        from mllab.fetch import fetch_pet
+        options = {"base_url": args.url} if args.url else {}
+        archive_dir = Path(args.archive_dir) if args.archive_dir else None
+        print(fetch_pet(course.data, archive_dir=archive_dir, **options))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        _run(args, Course(find_course_root()))
+    except MllabError as error:
+        print(f"mllab {args.command}: {error}", file=sys.stderr)
+        return error.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The bundled demo class: submissions made from the instructor notebook, so they never drift.
+
+Each demo student starts from the release notebook and fills its solution cells with the
+instructor's solutions, changed by a few textual patches that reproduce a typical mistake.
+A patch that no longer applies (because the source changed) is an error, not a silent no-op.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import nbformat
+
+from mllab.errors import PipelineError
+from mllab.paths import Course
+
+_SOLUTION_BLOCK = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+DEMO_ANSWER = "I think this is about numerical stability and the shape of the data."
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Replace ``old`` by ``new`` (exactly one occurrence) in the solution of cell ``grade_id``."""
+
+    grade_id: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class DemoStudent:
+    """A demo student: which solutions they wrote, how they got them wrong, what that costs."""
+
+    student_id: str
+    description: str
+    patches: tuple[Patch, ...] = ()
+    loses: frozenset[str] = frozenset()  # grade cells that must score below full marks
+    blank: bool = False
+    model_answers: bool = False  # write the instructor's answers (else a short demo answer)
+
+
+NAIVE_SOFTMAX = """probs = torch.exp(input) / torch.exp(input).sum(dim=1, keepdim=True)
+    return -torch.log(probs[torch.arange(len(target)), target]).mean()"""
+
+FORBIDDEN_IMPORTS = "from torch.nn import functional as Fn\nimport torchmetrics as tm\n\n"
+
+LOSS_AND_METRIC: tuple[DemoStudent, ...] = (
+    DemoStudent("perfect", "the instructor's solutions: every point", model_answers=True),
+    DemoStudent("blank", "the release handed in unchanged", blank=True),
+    DemoStudent(
+        "mse_sum_naive_softmax", "MSE sums instead of averaging; CE uses a naive softmax",
+        patches=(
+            Patch("mse_mae_own", "return ((input - target) ** 2).mean()", "return ((input - target) ** 2).sum()"),
+            Patch("ce_own", """log_norm = torch.logsumexp(input, dim=1)
+    true_logit = input.gather(1, target.long()[:, None]).squeeze(1)
+    return (log_norm - true_logit).mean()""", NAIVE_SOFTMAX),
+        ),
+        loses=frozenset({"test_mse_own", "test_ce_stable"}),
+    ),
+    DemoStudent(
+        "macro_as_precision", "macro and per-class accuracy divide by the predicted counts",
+        patches=(Patch("accuracy_own", "(preds[target == c] == c)", "(target[preds == c] == c)"),),
+        loses=frozenset({"test_accuracy_own"}),
+    ),
+    DemoStudent(
+        "roc_swapped_dice_iou", "ROC returns (tpr, fpr); Dice returns the IoU",
+        patches=(
+            Patch("roc_own", "return fpr, tpr", "return tpr, fpr"),
+            Patch("dice_own", """total = pet_pred.sum() + pet_gt.sum()
+    return 2 * intersect / total""", """union = (pet_pred | pet_gt).sum()
+    return intersect / union"""),
+        ),
+        loses=frozenset({"test_roc_own", "test_dice_own"}),
+    ),
+    DemoStudent(
+        "ssim_added_reshape", "SSIM adds the numerator factors; the tensor conversion reshapes",
+        patches=(
+            Patch("ssim_own", "((2 * mu1 * mu2 + C1) * (2 * covar12 + C2))", "((2 * mu1 * mu2 + C1) + (2 * covar12 + C2))"),
+            Patch("ssim_lib", "torch.from_numpy(np.ascontiguousarray(img_np_whc)).permute(2, 0, 1).unsqueeze(0)",
+                  "torch.from_numpy(np.ascontiguousarray(img_np_whc)).reshape(1, img_np_whc.shape[2], "
+                  "img_np_whc.shape[0], img_np_whc.shape[1])"),
+        ),
+        loses=frozenset({"test_ssim_own", "test_to_tensor"}),
+    ),
+    DemoStudent(
+        "cosine_wrong_axis_roc_strict", "cosine normalises the columns; ROC counts ties as negative",
+        patches=(
+            Patch("cosine_own", """dot = (preds * target).sum(dim=1)
+    return dot / (preds.norm(dim=1) * target.norm(dim=1))""", """dot = (preds * target).sum(dim=0)
+    return dot / (preds.norm(dim=0) * target.norm(dim=0))"""),
+            Patch("roc_own", "preds[None, :] >= thresholds[:, None]", "preds[None, :] > thresholds[:, None]"),
+        ),
+        loses=frozenset({"test_cosine_own", "test_roc_own"}),
+    ),
+    DemoStudent(
+        "forbidden_calls", "own implementations that call torch.nn, torch.nn.functional and torchmetrics",
+        patches=(
+            Patch("mse_mae_own", "def mae_loss", FORBIDDEN_IMPORTS + "def mae_loss"),
+            Patch("mse_mae_own", "return (input - target).abs().mean()", 'return getattr(torch.nn, "L1" + "Loss")()(input, target)'),
+            Patch("mse_mae_own", "return ((input - target) ** 2).mean()", "return torch.nn.modules.loss.MSELoss()(input, target)"),
+            Patch("ce_own", """log_norm = torch.logsumexp(input, dim=1)
+    true_logit = input.gather(1, target.long()[:, None]).squeeze(1)
+    return (log_norm - true_logit).mean()""", "return Fn.cross_entropy(input, target)"),
+            Patch("cosine_own", """dot = (preds * target).sum(dim=1)
+    return dot / (preds.norm(dim=1) * target.norm(dim=1))""", 'return tm.CosineSimilarity(reduction="none")(preds, target)'),
+        ),
+        loses=frozenset({"test_mae_own", "test_mse_own", "test_ce_own", "test_ce_stable", "test_cosine_own"}),
+    ),
+)
+
+
+def solution_text(source: str) -> str:
+    """A source cell's text without the BEGIN/END SOLUTION marker lines."""
+    return _SOLUTION_BLOCK.sub("", source)
+
+
+def _apply(text: str, patch: Patch) -> str:
+    if text.count(patch.old) != 1:
+        raise PipelineError(
+            f"demo patch for cell {patch.grade_id!r} no longer matches the instructor notebook: "
+            f"expected exactly one {patch.old!r}; update mllab/demo_class.py"
+        )
+    return text.replace(patch.old, patch.new)
+
+
+def _solutions(source_nb, student: DemoStudent) -> dict[str, str]:
+    solutions = {}
+    for cell in source_nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            text = solution_text(cell.source).strip("\n")
+            code_or_model = cell.cell_type == "code" or student.model_answers
+            solutions[meta["grade_id"]] = text if code_or_model else DEMO_ANSWER
+    for patch in student.patches:
+        solutions[patch.grade_id] = _apply(solutions[patch.grade_id], patch)
+    return solutions
+
+
+def submission(source_nb, release_nb, student: DemoStudent):
+    """The notebook ``student`` hands in: the release with their solutions filled in."""
+    handed_in = nbformat.from_dict(release_nb)
+    if student.blank:
+        return handed_in
+    solutions = _solutions(source_nb, student)
+    for cell in handed_in.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id") in solutions:
+            cell.source = solutions[meta["grade_id"]]
+    return handed_in
+
+
+DEMO_CLASSES = {"loss_and_metric": LOSS_AND_METRIC}
+
+
+def demo_class(assignment: str) -> tuple[DemoStudent, ...]:
+    """The demo students of ``assignment``."""
+    if assignment not in DEMO_CLASSES:
+        raise PipelineError(f"assignment {assignment!r} has no demo class; known: {', '.join(DEMO_CLASSES)}")
+    return DEMO_CLASSES[assignment]
+
+
+def write_demo_class(course: Course, assignment: str) -> list[str]:
+    """Write every demo student's notebook into submitted/<student>/<assignment>/; return the ids."""
+    students = demo_class(assignment)
+    source_nb = nbformat.read(course.source_notebook(assignment), as_version=4)
+    release_nb = nbformat.read(course.release_notebook(assignment), as_version=4)
+    for student in students:
+        folder = course.submission_dir(student.student_id, assignment)
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(submission(source_nb, release_nb, student), folder / f"{assignment}.ipynb")
+    return [student.student_id for student in students]

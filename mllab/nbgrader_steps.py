@@ -1,0 +1,61 @@
+"""Run nbgrader's own apps on the course: generate the release, autograde, feedback, export.
+
+Each step is nbgrader's command-line app run in the course directory, with the environment's
+``bin/`` first on PATH (nbgrader calls the ``alembic`` executable and the ``python3`` kernel).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mllab.errors import PipelineError
+from mllab.paths import Course
+
+LOG_TAIL = 40
+
+
+def tool_environment() -> dict[str, str]:
+    """The environment for nbgrader: this interpreter's bin/ first on PATH, warnings quiet."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    return env
+
+
+def run_nbgrader(course: Course, *args: str) -> str:
+    """Run ``nbgrader ARGS`` in the course directory; return its log, raise PipelineError on failure."""
+    command = [str(Path(sys.executable).parent / "nbgrader"), *args]
+    done = subprocess.run(command, cwd=course.root, env=tool_environment(), capture_output=True,
+                          text=True, check=False)
+    log = done.stdout + done.stderr
+    if done.returncode != 0:
+        tail = "\n".join(log.splitlines()[-LOG_TAIL:])
+        raise PipelineError(f"`nbgrader {' '.join(args)}` failed (exit {done.returncode}):\n{tail}")
+    return log
+
+
+def generate_release(course: Course, assignment: str) -> Path:
+    """``nbgrader generate_assignment``: the student version in release/<assignment>/."""
+    run_nbgrader(course, "generate_assignment", assignment, "--force")
+    return course.release_notebook(assignment)
+
+
+def autograde(course: Course, assignment: str, *students: str) -> str:
+    """``nbgrader autograde`` every submission (or only ``students``), regrading from scratch."""
+    selection = [f"--student={s}" for s in students]
+    return run_nbgrader(course, "autograde", assignment, "--force", *selection)
+
+
+def generate_feedback(course: Course, assignment: str) -> Path:
+    """``nbgrader generate_feedback``: HTML per student in feedback/<student>/<assignment>/."""
+    run_nbgrader(course, "generate_feedback", assignment, "--force")
+    return course.feedback
+
+
+def export_grades(course: Course, destination: Path) -> Path:
+    """``nbgrader export``: one CSV row per student and assignment."""
+    run_nbgrader(course, "export", f"--to={destination}")
+    return destination
