@@ -1,0 +1,65 @@
+"""Shared fixtures: a private copy of the course, and one real nbgrader run of the demo class."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mllab import nbgrader_steps as steps
+from mllab.demo_class import write_demo_class
+from mllab import paths
+from mllab.paths import Course
+from mllab.scores import StudentScore, assignment_scores
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "loss_and_metric"
+
+
+def copy_course(destination: Path) -> Course:
+    """A copy of the course's committed files (nothing generated) in ``destination``."""
+    return paths.copy_course(REPO, destination)
+
+
+@pytest.fixture(scope="session")
+def repo() -> Course:
+    return Course(REPO)
+
+
+@dataclass
+class DemoRun:
+    """The outcome of releasing, autograding and generating feedback for the demo class."""
+
+    course: Course
+    students: list[str]
+    scores: dict[str, StudentScore]
+
+    def autograded(self, student: str):
+        return nbformat.read(self.course.autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> DemoRun:
+    """Release → demo submissions → nbgrader autograde → generate_feedback, once per test session."""
+    course = copy_course(tmp_path_factory.mktemp("course"))
+    steps.generate_release(course, ASSIGNMENT)
+    students = write_demo_class(course, ASSIGNMENT)
+    steps.autograde(course, ASSIGNMENT)
+    steps.generate_feedback(course, ASSIGNMENT)
+    scores = {s.student: s for s in assignment_scores(course, ASSIGNMENT)}
+    return DemoRun(course, students, scores)
+
+
+def cell_outputs_text(cell) -> str:
+    """All text a cell showed: streams, results and error messages."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif output.output_type == "error":
+            parts.append(f"{output.ename}: {output.evalue}")
+        elif "data" in output:
+            parts.append(output.data.get("text/plain", ""))
+    return "\n".join(parts)

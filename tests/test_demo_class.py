@@ -1,0 +1,91 @@
+"""Does the demo class grade the way its mistakes say, through a real nbgrader run?"""
+
+from __future__ import annotations
+
+import pytest
+
+from mllab.demo_class import LOSS_AND_METRIC, Patch, _apply
+from mllab.errors import PipelineError
+from tests.conftest import ASSIGNMENT, cell_outputs_text
+
+MISTAKE_STUDENTS = [s for s in LOSS_AND_METRIC if s.patches]
+OPTIONAL_CELLS = {"test_bce_optional", "test_iou_optional", "test_psnr_optional"}
+
+
+def _autograded_cells(score):
+    return {name: value for name, value in score.cell_scores.items() if name.startswith("test_")}
+
+
+def test_every_demo_student_was_graded(demo_run):
+    assert sorted(demo_run.scores) == sorted(demo_run.students)
+
+
+def test_the_perfect_student_earns_every_autograded_point(demo_run):
+    perfect = demo_run.scores["perfect"]
+    assert perfect.auto_max == 100
+    assert perfect.auto_score == 100
+
+
+def test_the_blank_release_earns_nothing_and_grades_without_errors(demo_run):
+    blank = demo_run.scores["blank"]
+    assert blank.auto_score == 0
+    assert blank.auto_max == 100
+    assert all(score == 0 for score, _ in _autograded_cells(blank).values())
+
+
+@pytest.mark.parametrize("student", MISTAKE_STUDENTS, ids=lambda s: s.student_id)
+def test_each_mistake_loses_points_in_its_own_task_and_nowhere_else(demo_run, student):
+    cells = _autograded_cells(demo_run.scores[student.student_id])
+    for name, (score, max_score) in cells.items():
+        if name in student.loses:
+            assert score < max_score, f"{name} should lose points for: {student.description}"
+        else:
+            assert score == max_score, f"{name} lost points although {student.student_id} got it right"
+
+
+def test_the_forbidden_call_student_is_told_which_call(demo_run):
+    notebook = demo_run.autograded("forbidden_calls")
+    messages = {cell.metadata["nbgrader"]["grade_id"]: cell_outputs_text(cell)
+                for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade")}
+    assert "calls torch.nn.L1Loss" in messages["test_mae_own"]
+    assert "calls torch.nn.MSELoss" in messages["test_mse_own"]
+    assert "calls torch.nn.functional.cross_entropy" in messages["test_ce_own"]
+    assert "calls torchmetrics" in messages["test_cosine_own"]
+
+
+def test_the_library_versions_still_earn_their_points_for_the_forbidden_call_student(demo_run):
+    cells = _autograded_cells(demo_run.scores["forbidden_calls"])
+    assert cells["test_mse_mae_lib"][0] == cells["test_mse_mae_lib"][1]
+    assert cells["test_ce_lib"][0] == cells["test_ce_lib"][1]
+
+
+def test_optional_tasks_are_worth_nothing_and_show_their_result(demo_run):
+    for student in ("perfect", "blank"):
+        cells = _autograded_cells(demo_run.scores[student])
+        assert all(cells[name] == (0, 0) for name in OPTIONAL_CELLS)
+    perfect = demo_run.autograded("perfect")
+    optional_text = [cell_outputs_text(c) for c in perfect.cells
+                     if c.metadata.get("nbgrader", {}).get("grade_id") in OPTIONAL_CELLS]
+    assert all("✓" in text for text in optional_text)
+
+
+def test_feedback_html_exists_for_every_demo_student(demo_run):
+    for student in demo_run.students:
+        page = demo_run.course.feedback_dir(student, ASSIGNMENT) / f"{ASSIGNMENT}.html"
+        assert page.is_file(), f"no feedback for {student}"
+        assert "Loss and Metric" in page.read_text(encoding="utf-8")
+
+
+def test_a_demo_patch_that_no_longer_matches_the_source_is_an_error():
+    with pytest.raises(PipelineError, match="no longer matches the instructor notebook"):
+        _apply("return x.mean()", Patch("cell", "return x.sum()", "return 0"))
+
+
+def test_regrading_a_submission_gives_the_same_scores(demo_run):
+    from mllab import nbgrader_steps as steps
+    from mllab.scores import assignment_scores
+
+    before = demo_run.scores["mse_sum_naive_softmax"].cell_scores
+    steps.autograde(demo_run.course, ASSIGNMENT, "mse_sum_naive_softmax")
+    after = {s.student: s for s in assignment_scores(demo_run.course, ASSIGNMENT)}
+    assert after["mse_sum_naive_softmax"].cell_scores == before

@@ -1,0 +1,59 @@
+"""Is the committed student release what nbgrader makes from the source, with nothing leaked?"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+
+from mllab.demo_class import solution_text
+from tests.conftest import ASSIGNMENT
+
+
+def _cells(notebook_path):
+    return json.loads(notebook_path.read_text(encoding="utf-8"))
+
+
+def test_committed_release_equals_a_fresh_generate_assignment(repo, demo_run):
+    fresh = _cells(demo_run.course.release_notebook(ASSIGNMENT))
+    committed = _cells(repo.release_notebook(ASSIGNMENT))
+    assert committed == fresh, "release/ is stale: run `mllab release loss_and_metric` and commit it"
+
+
+def test_release_has_no_solution_code_and_no_hidden_test(repo):
+    text = repo.release_notebook(ASSIGNMENT).read_text(encoding="utf-8")
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "mllab.checks", "hidden."):
+        assert marker not in text, f"the release contains {marker!r}"
+
+
+def test_no_line_of_any_solution_appears_in_the_release(repo):
+    source = nbformat.read(repo.source_notebook(ASSIGNMENT), as_version=4)
+    release_lines = {line.strip() for cell in nbformat.read(repo.release_notebook(ASSIGNMENT), as_version=4).cells
+                     for line in cell.source.splitlines()}
+    for cell in source.cells:
+        if not cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        inside = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell.source, re.S)
+        for line in "".join(inside).splitlines():
+            if len(line.strip()) > 12 and not line.strip().startswith(("import ", "from ")):
+                assert line.strip() not in release_lines, f"solution line leaked: {line.strip()}"
+
+
+def test_source_notebooks_are_committed_without_outputs(repo):
+    for path in repo.source.glob("*/*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
+
+
+def test_every_graded_cell_has_a_unique_grade_id(repo):
+    ids = [cell.metadata["nbgrader"]["grade_id"]
+           for cell in nbformat.read(repo.source_notebook(ASSIGNMENT), as_version=4).cells
+           if "nbgrader" in cell.metadata]
+    assert len(ids) == len(set(ids))
+
+
+def test_solution_text_drops_only_the_marker_lines():
+    cell = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
+    assert solution_text(cell) == "def f(x):\n    return x\n"
