@@ -18,3 +18,13 @@ c.ExecutePreprocessor.timeout = 120
 
 # A student who deletes a test cell gets it back (otherwise its points silently vanish).
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback pages: a per-task summary on top. To reuse the assignment, set HideHiddenTests.enabled
+# to True: the hidden tests' source and grading tracebacks disappear, their messages stay.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from mllab.feedback import HideHiddenTests, TaskSummary  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, TaskSummary, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+c.HideHiddenTests.enabled = False

@@ -1,0 +1,48 @@
+"""What does a student read in the feedback page, with and without the hidden tests' source?"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from mllab.nbgrader_steps import run_nbgrader
+from tests.conftest import ASSIGNMENT
+
+
+def page_text(path) -> str:
+    """The visible text of an HTML page (no styles, scripts or tags)."""
+    raw = path.read_text(encoding="utf-8")
+    raw = re.sub(r"<(style|script)\b.*?</\1>", "", raw, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", raw))
+
+
+def _feedback(course, student, folder="feedback"):
+    return page_text(course.root / folder / student / ASSIGNMENT / f"{ASSIGNMENT}.html")
+
+
+def test_feedback_starts_with_a_per_task_summary(demo_run):
+    text = _feedback(demo_run.course, "mse_sum_naive_softmax")
+    summary = text[text.index("Summary:"):text.index("Loss and Metric — Session 2")]
+    assert "1. MSE and MAE" in summary and "7 / 10" in summary
+    assert "square" in summary or "sum" in summary  # the MSE mistake, in words
+    assert "LogSumExp" in summary  # the cross-entropy overflow
+    assert "6. Sørensen–Dice coefficient" in summary and "✓ full marks" in summary
+    assert "written answers still to be graded" in summary
+
+
+def test_the_perfect_students_summary_has_no_complaint(demo_run):
+    text = _feedback(demo_run.course, "perfect")
+    summary = text[text.index("Summary:"):text.index("Loss and Metric — Session 2")]
+    assert "100 of 110 points (5 written answers still to be graded)" in summary
+    assert "6. Sørensen–Dice coefficient 12 / 12 ✓ full marks" in " ".join(summary.split())
+
+
+def test_hidden_tests_can_be_hidden_while_their_messages_stay(demo_run):
+    run_nbgrader(demo_run.course, "generate_feedback", ASSIGNMENT, "--force", "--student=forbidden_calls",
+                 "--HideHiddenTests.enabled=True", "--CourseDirectory.feedback_directory=feedback_hidden")
+    hidden = _feedback(demo_run.course, "forbidden_calls", "feedback_hidden")
+    for leak in ("BEGIN HIDDEN TESTS", "mllab.checks", "hidden.", "scoring.py", "Traceback"):
+        assert leak not in hidden, leak
+    assert "calls torch.nn.L1Loss" in hidden
+    shown = _feedback(demo_run.course, "forbidden_calls")
+    assert "BEGIN HIDDEN TESTS" in shown  # nbgrader's default, for contrast
