@@ -27,6 +27,20 @@ class Patch:
     old: str
     new: str
 
+    def apply(self, text: str) -> str:
+        return _apply(text, self)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """Replace the whole solution of cell ``grade_id`` (a solution written differently)."""
+
+    grade_id: str
+    source: str
+
+    def apply(self, text: str) -> str:
+        return self.source.strip("\n")
+
 
 @dataclass(frozen=True)
 class DemoStudent:
@@ -34,7 +48,7 @@ class DemoStudent:
 
     student_id: str
     description: str
-    patches: tuple[Patch, ...] = ()
+    patches: tuple[Patch | Rewrite, ...] = ()
     loses: frozenset[str] = frozenset()  # grade cells that must score below full marks
     blank: bool = False
     model_answers: bool = False  # write the instructor's answers (else a short demo answer)
@@ -133,7 +147,9 @@ def _solutions(source_nb, student: DemoStudent) -> dict[str, str]:
             code_or_model = cell.cell_type == "code" or student.model_answers
             solutions[meta["grade_id"]] = text if code_or_model else DEMO_ANSWER
     for patch in student.patches:
-        solutions[patch.grade_id] = _apply(solutions[patch.grade_id], patch)
+        if patch.grade_id not in solutions:
+            raise PipelineError(f"demo change for unknown solution cell {patch.grade_id!r}")
+        solutions[patch.grade_id] = patch.apply(solutions[patch.grade_id])
     return solutions
 
 
@@ -162,7 +178,11 @@ def demo_class(assignment: str) -> tuple[DemoStudent, ...]:
 
 def write_demo_class(course: Course, assignment: str) -> list[str]:
     """Write every demo student's notebook into submitted/<student>/<assignment>/; return the ids."""
-    students = demo_class(assignment)
+    return write_submissions(course, assignment, demo_class(assignment))
+
+
+def write_submissions(course: Course, assignment: str, students: tuple[DemoStudent, ...]) -> list[str]:
+    """Write each student's notebook (made from the source) into submitted/; return the ids."""
     source_nb = nbformat.read(course.source_notebook(assignment), as_version=4)
     release_nb = nbformat.read(course.release_notebook(assignment), as_version=4)
     for student in students:

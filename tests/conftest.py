@@ -9,10 +9,11 @@ import nbformat
 import pytest
 
 from mllab import nbgrader_steps as steps
-from mllab.demo_class import write_demo_class
+from mllab.demo_class import write_demo_class, write_submissions
 from mllab import paths
 from mllab.paths import Course
 from mllab.scores import StudentScore, assignment_scores
+from tests.corpus_loss_and_metric import corpus_students
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "loss_and_metric"
@@ -42,10 +43,12 @@ class DemoRun:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> DemoRun:
-    """Release → demo submissions → nbgrader autograde → generate_feedback, once per test session."""
+    """Release → demo class and mutation corpus → nbgrader autograde → feedback, once per session."""
     course = copy_course(tmp_path_factory.mktemp("course"))
     steps.generate_release(course, ASSIGNMENT)
     students = write_demo_class(course, ASSIGNMENT)
+    corpus = tuple(student for student, _ in corpus_students().values())
+    students += write_submissions(course, ASSIGNMENT, corpus)
     steps.autograde(course, ASSIGNMENT)
     steps.generate_feedback(course, ASSIGNMENT)
     scores = {s.student: s for s in assignment_scores(course, ASSIGNMENT)}
@@ -63,3 +66,13 @@ def cell_outputs_text(cell) -> str:
         elif "data" in output:
             parts.append(output.data.get("text/plain", ""))
     return "\n".join(parts)
+
+
+REPORT: list[str] = []  # lines the tests add to the summary at the end of the run
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REPORT:
+        terminalreporter.section("grading report")
+        for line in REPORT:
+            terminalreporter.write_line(line)

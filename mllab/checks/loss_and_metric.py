@@ -136,6 +136,8 @@ def _ce_mistakes(logits, target):
             right.sum() / x.numel(),
         "you apply softmax twice (CrossEntropyLoss takes raw logits, not probabilities)":
             -picked(torch.log_softmax(torch.softmax(x, dim=1), dim=1)).mean(),
+        "NLLLoss expects LOG-probabilities: use LogSoftmax (not Softmax) before it":
+            -picked(torch.softmax(x, dim=1)).mean(),
     }
 
 
@@ -299,7 +301,9 @@ def _accuracy_mistakes(preds, target, num_classes, average):
         "none": {"per-class values are precisions (divided by the predictions of each class); divide by "
                  "the number of true samples of each class": precision},
         "micro": {"micro returns the mean of the per-class accuracies (that is macro)":
-                  _per_class(preds, target, num_classes, by=target).mean()},
+                  _per_class(preds, target, num_classes, by=target).mean(),
+                  "the result is rounded down: `//` or integer tensors drop the decimals; convert to "
+                  "float before dividing": micro.floor()},
     }[average]
 
 
@@ -350,11 +354,17 @@ def _roc_ref(preds, target, thresholds):
 
 
 def _roc_mistakes(preds, target, thresholds):
-    positive = preds[None, :] > thresholds[:, None]
-    strict = torch.stack([(positive & (target == 0)).sum(1) / (target == 0).sum(),
-                          (positive & (target == 1)).sum(1) / (target == 1).sum()])
+    negatives, positives = (target == 0), (target == 1)
+    at_or_above = preds[None, :] >= thresholds[:, None]
+    above = preds[None, :] > thresholds[:, None]
+    tp, fp = (at_or_above & positives).sum(1).double(), (at_or_above & negatives).sum(1).double()
+    strict = torch.stack([(above & negatives).sum(1) / negatives.sum(), (above & positives).sum(1) / positives.sum()])
     right = _roc_ref(preds, target, thresholds)
     return {
+        "the FPR divides by all samples; divide by the number of negatives (FP + TN)":
+            torch.stack([fp / len(target), right[1]]),
+        "the TPR you compute is TP / (TP + FP), the precision; divide by the positives (TP + FN)":
+            torch.stack([right[0], tp / (tp + fp).clamp(min=1)]),
         "you return (tpr, fpr); the function returns (fpr, tpr)": right.flip(0),
         "a score equal to the threshold must count as positive (use >=, not >)": strict,
         "the rates come in the reverse order of `thresholds` (BinaryROC lists them reversed): return "
@@ -442,6 +452,8 @@ def _dice_mistakes(pred, gt):
     return {
         "you return the IoU (intersection over union); Dice is 2|X∩Y| / (|X| + |Y|)": inter / (p + t - inter),
         "the factor 2 is missing: Dice is 2|X∩Y| / (|X| + |Y|)": inter / (p + t),
+        "this is the Dice of the background (label 2); ignore_index=2 asks for the pet region (label 1)":
+            2 * bg_inter / (bg_p + bg_t),
         "the background (label 2) is counted too: ignore_index=2 means only the pet region (label 1) counts":
             (inter + bg_inter) * 2 / (p + t + bg_p + bg_t),
         "this is the pixel accuracy; Dice compares the pet regions only": (inter + bg_inter) / size,
@@ -550,7 +562,9 @@ def _to_tensor_mistakes(image: np.ndarray):
 
 def _check_to_tensor(function) -> None:
     g = np.random.default_rng(708)
-    for image in [g.random((5, 7, 3)), g.random((4, 4, 1)), _cat_crop(slice(0, 300), slice(0, 451))]:
+    images = [g.random((5, 7, 3)), g.random((4, 4, 1)), g.random((2, 9, 4)),
+              g.random((6, 5, 3)).astype(np.float32), _cat_crop(slice(0, 300), slice(0, 451))]
+    for image in images:
         label = f"a {image.shape} image"
         result = own_result(function, image, what="np_whc_to_tensor_bcwh")
         if not isinstance(result, torch.Tensor):

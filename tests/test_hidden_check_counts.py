@@ -1,0 +1,57 @@
+"""How many hidden checks does each test cell run? (printed in the grading report)"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import nbformat
+import numpy as np
+import torch
+import torchmetrics
+
+from mllab.checks import common
+from mllab.demo_class import solution_text
+from tests.conftest import ASSIGNMENT, REPORT
+
+MINIMUM_CHECKS = 5  # several shapes and dtypes plus edge cases, per graded cell
+
+
+def _instructor_functions(repo):
+    namespace = {"np": np, "torch": torch, "torchmetrics": torchmetrics}
+    notebook = nbformat.read(repo.source_notebook(ASSIGNMENT), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            exec(solution_text(cell.source), namespace)
+    return notebook, namespace
+
+
+def _hidden_call(cell) -> str:
+    hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S).group(1)
+    return hidden.strip().splitlines()[-1].removeprefix("_points = ")
+
+
+def test_every_graded_cell_runs_several_hidden_checks(repo, monkeypatch):
+    notebook, namespace = _instructor_functions(repo)
+    from mllab.checks import loss_and_metric as hidden
+
+    namespace["hidden"] = hidden
+    counts: Counter[str] = Counter()
+    current = {"cell": ""}
+    original = common.call_student
+
+    def counting(*args, **kwargs):
+        counts[current["cell"]] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(common, "call_student", counting)
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade"):
+            current["cell"] = meta["grade_id"]
+            eval(_hidden_call(cell), namespace)
+    if REPORT:
+        REPORT.append("")
+    REPORT.append(f"{'graded cell':<24} {'hidden checks':>13}")
+    REPORT.extend(f"{name:<24} {number:>13}" for name, number in counts.items())
+    assert all(number >= MINIMUM_CHECKS for number in counts.values()), counts
