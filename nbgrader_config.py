@@ -19,6 +19,10 @@ c.ExecutePreprocessor.timeout = 120
 # A student who deletes a test cell gets it back (otherwise its points silently vanish).
 c.OverwriteCells.add_missing_cells = True
 
+# Any stderr output zeroes a grade cell; a Python warning from correct code must not.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w*Warning: "
+
 # Feedback pages: a per-task summary on top. To reuse the assignment, set HideHiddenTests.enabled
 # to True: the hidden tests' source and grading tracebacks disappear, their messages stay.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402

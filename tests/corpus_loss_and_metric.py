@@ -208,8 +208,14 @@ def roc_curve_points(preds, target, thresholds):
     fp = fp_below[-1] - fp_below[first]
     return fp / fp_below[-1], tp / tp_below[-1]
 """)),
-    Mutation("6 Dice", "torch with the ignore index", Rewrite("dice_own", """
+    Mutation("6 Dice", "torch with the ignore index, warning on every call", Rewrite("dice_own", """
+import warnings
+
+warnings.simplefilter("always")  # undoes the setup cell's silence: warnings now reach stderr
+
+
 def dice_(pred, gt, ignore_index=2):
+    warnings.warn("dice_ converts the masks to tensors", UserWarning)
     p = torch.as_tensor(np.asarray(pred)).long() != ignore_index
     g = torch.as_tensor(np.asarray(gt)).long() != ignore_index
     return (2 * (p * g).sum() / (p.sum() + g.sum())).item()
