@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -75,26 +76,29 @@ def task_results(nb, pending: set[str] = frozenset()) -> list[TaskResult]:
     return tasks
 
 
+_CELL = 'style="padding: 4px 12px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top"'
+
+
 def _row(task: TaskResult) -> str:
     if not task.reasons and not task.pending and task.earned >= task.possible:
         note = "✓ full marks"
     else:
         pending = [f"{task.pending} written answer(s) still to be graded"] if task.pending else []
         note = "; ".join(task.reasons[:2] + pending) or "points lost in a written answer"
-    note = note.replace("|", "\\|").replace("\n", " ")
-    return f"| {task.title} | {task.earned:g} / {task.possible:g} | {note} |"
+    cells = (task.title, f"{task.earned:g}&nbsp;/&nbsp;{task.possible:g}", html.escape(note))
+    return "<tr>" + "".join(f"<td {_CELL}>{cell}</td>" for cell in cells) + "</tr>"
 
 
 def summary_markdown(tasks: list[TaskResult]) -> str:
-    """The table shown at the top of the feedback page."""
+    """The table shown at the top of the feedback page (HTML inside a markdown cell)."""
     earned, possible = sum(t.earned for t in tasks), sum(t.possible for t in tasks)
     pending = sum(t.pending for t in tasks)
     waiting = f" ({pending} written answers still to be graded)" if pending else ""
-    lines = [f"## Summary: {earned:g} of {possible:g} points{waiting}", "",
-             "| task | points | what to look at |", "| --- | --- | --- |"]
-    lines += [_row(task) for task in tasks]
-    lines += ["", "Each test cell below shows its own score and the message of every failed check."]
-    return "\n".join(lines)
+    header = "".join(f"<th {_CELL}>{name}</th>" for name in ("task", "points", "what to look at"))
+    rows = "\n".join(_row(task) for task in tasks)
+    return (f"## Summary: {earned:g} of {possible:g} points{waiting}\n\n"
+            f'<table style="border-collapse: collapse">\n<tr>{header}</tr>\n{rows}\n</table>\n\n'
+            "Each test cell below shows its own score and the message of every failed check.")
 
 
 def _awaiting_manual_grade(info: dict) -> set[str]:
