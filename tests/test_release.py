@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
 import json
 import re
 
@@ -57,3 +59,24 @@ def test_every_graded_cell_has_a_unique_grade_id(repo):
 def test_solution_text_drops_only_the_marker_lines():
     cell = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
     assert solution_text(cell) == "def f(x):\n    return x\n"
+
+
+def _loaded_names(source: str) -> set[str]:
+    tree = ast.parse(source)
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    imported = {a.asname or a.name.split(".")[0] for n in ast.walk(tree)
+                if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    return loaded - stored - imported - set(dir(builtins))
+
+
+def test_test_cells_use_only_the_setup_imports_and_the_students_functions(repo):
+    """A test cell must not depend on example variables a student may have overwritten."""
+    notebook = nbformat.read(repo.source_notebook(ASSIGNMENT), as_version=4)
+    setup_imports = {"np", "torch", "torchmetrics", "plt", "json", "warnings", "Path"}
+    functions = {name for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution")
+                 and cell.cell_type == "code" for name in re.findall(r"^def (\w+)", cell.source, re.M)}
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+            stray = _loaded_names(cell.source) - setup_imports - functions
+            assert not stray, f"{cell.metadata['nbgrader']['grade_id']} uses notebook globals {stray}"
