@@ -20,6 +20,11 @@ def _parser() -> argparse.ArgumentParser:
     release.add_argument("assignment")
     demo_class = sub.add_parser("demo-class", help="write the demo submissions into submitted/")
     demo_class.add_argument("assignment")
+    grade = sub.add_parser("autograde", help="autograde every submission in parallel (resumable)")
+    grade.add_argument("assignment")
+    grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: one per core)")
+    grade.add_argument("--student", action="append", default=None, metavar="ID", help="only this student (repeatable)")
+    grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")
     scores.add_argument("assignment")
     sub.add_parser("make-data", help="write the committed data files (the cat and the offline pet stand-in)")
@@ -39,6 +44,12 @@ def _run(args: argparse.Namespace, course: Course) -> None:
     elif args.command == "demo-class":
         from mllab.demo_class import write_demo_class
         print("\n".join(write_demo_class(course, check_assignment(course, args.assignment))))
+    elif args.command == "autograde":
+        from mllab.parallel import autograde_class, outcome_table
+        outcomes = autograde_class(course, check_assignment(course, args.assignment), jobs=args.jobs,
+                                   students=args.student, force=args.force,
+                                   say=lambda line: print(line, file=sys.stderr))
+        print(outcome_table(outcomes))
     elif args.command == "scores":
         from mllab.scores import assignment_scores, score_table
         print(score_table(assignment_scores(course, check_assignment(course, args.assignment))))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from mllab import nbgrader_steps as steps
 from mllab.demo_class import write_demo_class
+from mllab.parallel import autograde_class, outcome_table
 from mllab.paths import Course
 from mllab.scores import assignment_scores, score_table
 
@@ -17,8 +18,11 @@ def run_demo(course: Course, assignments: tuple[str, ...], *, say: Callable[[str
         steps.generate_release(course, assignment)
         students = write_demo_class(course, assignment)
         say(f"== {assignment}: wrote {len(students)} demo submissions to {course.submitted}/")
-        say(f"== {assignment}: autograding (nbgrader autograde) …")
-        steps.autograde(course, assignment)
+        say(f"== {assignment}: autograding in parallel (mllab autograde: nbgrader per student) …")
+        outcomes = autograde_class(course, assignment, force=True, say=say)
+        failed = [o for o in outcomes if o.status == "failed"]
+        if failed:
+            say(outcome_table(failed))
         say(f"== {assignment}: generating feedback (nbgrader generate_feedback)")
         steps.generate_feedback(course, assignment)
     grades = steps.export_grades(course, course.root / "grades.csv")

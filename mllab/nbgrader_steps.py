@@ -7,6 +7,7 @@ Each step is nbgrader's command-line app run in the course directory, with the e
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,15 +26,26 @@ def tool_environment() -> dict[str, str]:
     return env
 
 
-def run_nbgrader(course: Course, *args: str) -> str:
+def _run(command: list[str], cwd: Path, timeout: float | None) -> tuple[int, str]:
+    """Run a command in its own process group; on timeout kill the whole group (kernels too)."""
+    process = subprocess.Popen(command, cwd=cwd, env=tool_environment(), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        log, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        log, _ = process.communicate()
+        return -1, log + f"\nERROR: stopped after the wall limit of {timeout:.0f} s"
+    return process.returncode, log
+
+
+def run_nbgrader(course: Course, *args: str, timeout: float | None = None) -> str:
     """Run ``nbgrader ARGS`` in the course directory; return its log, raise PipelineError on failure."""
     command = [str(Path(sys.executable).parent / "nbgrader"), *args]
-    done = subprocess.run(command, cwd=course.root, env=tool_environment(), capture_output=True,
-                          text=True, check=False)
-    log = done.stdout + done.stderr
-    if done.returncode != 0:
+    code, log = _run(command, course.root, timeout)
+    if code != 0:
         tail = "\n".join(log.splitlines()[-LOG_TAIL:])
-        raise PipelineError(f"`nbgrader {' '.join(args)}` failed (exit {done.returncode}):\n{tail}")
+        raise PipelineError(f"`nbgrader {' '.join(args)}` failed (exit {code}):\n{tail}")
     return log
 
 

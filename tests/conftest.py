@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mllab import nbgrader_steps as steps
-from mllab.demo_class import write_demo_class, write_submissions
+from mllab.demo import run_demo
+from mllab.demo_class import demo_class, write_submissions
 from mllab import paths
 from mllab.paths import Course
 from mllab.scores import StudentScore, assignment_scores
@@ -31,11 +31,12 @@ def repo() -> Course:
 
 @dataclass
 class DemoRun:
-    """The outcome of releasing, autograding and generating feedback for the demo class."""
+    """The outcome of `mllab demo` on a copy of the course, with the mutation corpus handed in too."""
 
     course: Course
     students: list[str]
     scores: dict[str, StudentScore]
+    printed: list[str]
 
     def autograded(self, student: str):
         return nbformat.read(self.course.autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
@@ -43,16 +44,15 @@ class DemoRun:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> DemoRun:
-    """Release → demo class and mutation corpus → nbgrader autograde → feedback, once per session."""
+    """`mllab demo` (release, demo class, parallel autograde, feedback, grades.csv), once per session."""
     course = copy_course(tmp_path_factory.mktemp("course"))
-    steps.generate_release(course, ASSIGNMENT)
-    students = write_demo_class(course, ASSIGNMENT)
     corpus = tuple(student for student, _ in corpus_students().values())
-    students += write_submissions(course, ASSIGNMENT, corpus)
-    steps.autograde(course, ASSIGNMENT)
-    steps.generate_feedback(course, ASSIGNMENT)
+    write_submissions(course, ASSIGNMENT, corpus)
+    printed: list[str] = []
+    run_demo(course, (ASSIGNMENT,), say=printed.append)
+    students = [s.student_id for s in demo_class(ASSIGNMENT)] + [s.student_id for s in corpus]
     scores = {s.student: s for s in assignment_scores(course, ASSIGNMENT)}
-    return DemoRun(course, students, scores)
+    return DemoRun(course, students, scores, printed)
 
 
 def cell_outputs_text(cell) -> str:

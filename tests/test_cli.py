@@ -30,3 +30,9 @@ def test_an_unknown_command_gets_argparse_usage():
     done = _mllab("grade-everything")
     assert done.returncode == 2
     assert "usage: mllab" in done.stderr
+
+
+def test_autograde_names_a_student_without_a_submission():
+    done = _mllab("autograde", "loss_and_metric", "--student", "nobody_at_all")
+    assert done.returncode == 2
+    assert "no submission" in done.stderr and "nobody_at_all" in done.stderr

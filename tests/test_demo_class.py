@@ -90,3 +90,12 @@ def test_regrading_a_submission_gives_the_same_scores(demo_run):
     steps.autograde(demo_run.course, ASSIGNMENT, "mse_sum_naive_softmax")
     after = {s.student: s for s in assignment_scores(demo_run.course, ASSIGNMENT)}
     assert after["mse_sum_naive_softmax"].cell_scores == before
+
+
+def test_make_demo_ends_with_the_score_table_grades_csv_and_the_feedback_path(demo_run):
+    printed = "\n".join(demo_run.printed)
+    assert "Scores for loss_and_metric" in printed
+    assert any(line.startswith("perfect ") and "100.0 / 100" in line for line in printed.splitlines())
+    assert "Feedback HTML:" in printed and "grades.csv" in printed
+    grades = (demo_run.course.root / "grades.csv").read_text(encoding="utf-8")
+    assert all(s.student_id in grades for s in LOSS_AND_METRIC)
