@@ -146,6 +146,8 @@ def autograde_class(course: Course, assignment: str, *, jobs: int | None = None,
         raise UsageError(f"{course.gradebook} is missing: run `nbgrader generate_assignment {assignment}` first")
     state = _load_state(course, assignment)
     todo, outcomes = _to_grade(course, assignment, chosen, force, state)
+    # taken before grading: a submission replaced meanwhile counts as changed next time
+    prints = {s: fingerprint(course.submission_dir(s, assignment)) for s in todo}
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         futures = [pool.submit(grade_one, course, assignment, s) for s in todo]
@@ -154,7 +156,7 @@ def autograde_class(course: Course, assignment: str, *, jobs: int | None = None,
             say(_progress(done, len(todo), started, outcomes[-1]))
     graded = sorted(o.student for o in outcomes if o.status == "graded")
     record(course, assignment, graded)
-    state.update({s: fingerprint(course.submission_dir(s, assignment)) for s in graded})
+    state.update({s: prints[s] for s in graded})
     _save_state(course, assignment, state)
     return sorted(outcomes, key=lambda o: o.student)
 
