@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # nbgrader calls `alembic` and starts the `python3` kernel from PATH: the venv's bin/ comes first.
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: venv demo test bench clean
+.PHONY: venv demo test bench bench-class clean
 
 venv: $(STAMP)
 
@@ -26,6 +26,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(RUN) $(BIN)/python bench/bench_autograde.py
+
+bench-class: $(STAMP)
+	$(RUN) $(BIN)/python bench/bench_class.py
 
 clean:
 	rm -rf $(VENV) submitted autograded/*/ feedback/*/ gradebook.db grades.csv reports
