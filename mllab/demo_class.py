@@ -8,7 +8,7 @@ A patch that no longer applies (because the source changed) is an error, not a s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import nbformat
 

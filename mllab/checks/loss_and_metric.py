@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from mllab.checks import common
 from mllab.checks.common import cases_part, generator, library_result, own_result
