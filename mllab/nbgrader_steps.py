@@ -55,9 +55,10 @@ def generate_release(course: Course, assignment: str) -> Path:
     return course.release_notebook(assignment)
 
 
-def autograde(course: Course, assignment: str, *students: str) -> str:
-    """``nbgrader autograde`` every submission (or only ``students``), regrading from scratch."""
-    selection = [f"--student={s}" for s in students]
+def autograde(course: Course, assignment: str, student: str | None = None) -> str:
+    """``nbgrader autograde`` every submission (or the students matching the glob ``student``:
+    nbgrader's ``--student`` takes one value), regrading from scratch."""
+    selection = [f"--student={student}"] if student else []
     return run_nbgrader(course, "autograde", assignment, "--force", *selection)
 
 
