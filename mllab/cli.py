@@ -23,8 +23,17 @@ def _parser() -> argparse.ArgumentParser:
     grade = sub.add_parser("autograde", help="autograde every submission in parallel (resumable)")
     grade.add_argument("assignment")
     grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: one per core)")
-    grade.add_argument("--student", action="append", default=None, metavar="ID", help="only this student (repeatable)")
+    grade.add_argument("--student", action="extend", nargs="+", default=None, metavar="ID",
+                       help="only these students")
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    grade.add_argument("--wall-limit", type=float, default=None, metavar="SECONDS",
+                       help="most time one submission may take in all (default 600)")
+    grade.add_argument("--cell-timeout", type=int, default=None, metavar="SECONDS",
+                       help="most time one cell may run (default: the course's nbgrader config)")
+    grade.add_argument("--memory-limit", type=float, default=None, metavar="GB",
+                       help="memory of one student's kernel (default 6; 0 for no limit)")
+    report = sub.add_parser("report", help="write reports/<assignment>.html and .csv for TAs")
+    report.add_argument("assignment")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")
     scores.add_argument("assignment")
     sub.add_parser("make-data", help="write the committed data files (the cat and the offline pet stand-in)")
@@ -45,11 +54,12 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.demo_class import write_demo_class
         print("\n".join(write_demo_class(course, check_assignment(course, args.assignment))))
     elif args.command == "autograde":
-        from mllab.parallel import autograde_class, outcome_table
-        outcomes = autograde_class(course, check_assignment(course, args.assignment), jobs=args.jobs,
-                                   students=args.student, force=args.force,
-                                   say=lambda line: print(line, file=sys.stderr))
-        print(outcome_table(outcomes))
+        from mllab.autograde.run import autograde_from_cli
+        print(autograde_from_cli(course, check_assignment(course, args.assignment), args,
+                                 say=lambda line: print(line, file=sys.stderr)))
+    elif args.command == "report":
+        from mllab.class_report import write_report
+        print("\n".join(str(p) for p in write_report(course, check_assignment(course, args.assignment))))
     elif args.command == "scores":
         from mllab.scores import assignment_scores, score_table
         print(score_table(assignment_scores(course, check_assignment(course, args.assignment))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_course
 
 
 def _mllab(*args, cwd=REPO):
@@ -36,3 +36,27 @@ def test_autograde_names_a_student_without_a_submission():
     done = _mllab("autograde", "loss_and_metric", "--student", "nobody_at_all")
     assert done.returncode == 2
     assert "no submission" in done.stderr and "nobody_at_all" in done.stderr
+
+
+def test_autograde_refuses_a_nonsense_limit_before_grading_anyone(tmp_path):
+    course = copy_course(tmp_path)
+    done = _mllab("autograde", "loss_and_metric", "--wall-limit", "-5", cwd=course.root)
+    assert done.returncode == 2
+    assert "--wall-limit must be a positive number of seconds" in done.stderr
+
+
+def test_autograde_before_the_release_says_to_release_first(tmp_path):
+    course = copy_course(tmp_path)
+    folder = course.submission_dir("someone", "loss_and_metric")
+    folder.mkdir(parents=True)
+    (folder / "loss_and_metric.ipynb").write_text("{}", encoding="utf-8")
+    done = _mllab("autograde", "loss_and_metric", cwd=course.root)
+    assert done.returncode == 2
+    assert "run `mllab release loss_and_metric` first" in done.stderr
+
+
+def test_a_report_before_any_grading_says_what_to_run(tmp_path):
+    course = copy_course(tmp_path)
+    done = _mllab("report", "loss_and_metric", cwd=course.root)
+    assert done.returncode == 2
+    assert "mllab autograde loss_and_metric" in done.stderr

@@ -6,7 +6,8 @@ import pytest
 
 from mllab import nbgrader_steps as steps
 from mllab.demo_class import LOSS_AND_METRIC, write_demo_class, write_submissions
-from mllab.parallel import autograde_class, fingerprint
+from mllab.autograde.run import autograde_class
+from mllab.autograde.state import fingerprint
 from mllab.scores import assignment_scores
 from tests.conftest import ASSIGNMENT, copy_course
 
@@ -44,7 +45,7 @@ def small_class(tmp_path_factory):
 
 def test_a_broken_notebook_fails_alone_with_a_reason(small_class):
     course, outcomes, _ = small_class
-    assert outcomes["broken_json"].status == "failed" and outcomes["broken_json"].detail
+    assert outcomes["broken_json"].status == "ungradable" and "not valid JSON" in outcomes["broken_json"].detail
     scores = {s.student: s.auto_score for s in assignment_scores(course, ASSIGNMENT)}
     assert scores["perfect"] == 100 and scores["blank"] == 0
 
@@ -56,10 +57,11 @@ def test_the_submitted_originals_are_never_modified(small_class):
 
 def test_a_rerun_grades_only_what_changed(small_class):
     course, _, _ = small_class
-    again = {o.student: o.status for o in autograde_class(course, ASSIGNMENT, jobs=2, **QUIET)}
-    assert again["perfect"] == "unchanged" and again["blank"] == "unchanged"
+    again = {o.student: o.unchanged for o in autograde_class(course, ASSIGNMENT, jobs=2, **QUIET)}
+    assert again == {"perfect": True, "blank": True, "broken_json": True}
     handed_in = course.submission_dir("blank", ASSIGNMENT) / f"{ASSIGNMENT}.ipynb"
     handed_in.write_bytes((course.submission_dir("perfect", ASSIGNMENT) / f"{ASSIGNMENT}.ipynb").read_bytes())
-    third = {o.student: o.status for o in autograde_class(course, ASSIGNMENT, students=["blank"], **QUIET)}
-    assert third == {"blank": "graded"}
+    third = {o.student: (o.status, o.unchanged) for o in autograde_class(course, ASSIGNMENT, students=["blank"],
+                                                                          **QUIET)}
+    assert third == {"blank": ("graded", False)}
     assert {s.student: s.auto_score for s in assignment_scores(course, ASSIGNMENT)}["blank"] == 100

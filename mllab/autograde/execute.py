@@ -1,0 +1,77 @@
+"""nbgrader's Execute preprocessor with warm kernels and a fair ending when the kernel dies.
+
+Plain nbgrader stops grading a student when the kernel dies (a crash, ``os._exit``, the memory
+limit, the wall-clock guard): the student gets no autograded notebook at all. Here the cell that
+was running gets an error output saying what happened, every later code cell gets a "not run"
+error, and grading goes on. nbgrader's own scoring then gives the points of the test cells that
+passed before the kernel died, and none after.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+
+from mllab.autograde import warm_kernel
+
+KERNEL_DIED = "KernelDied"
+NOT_RUN = "NotRun"
+STOP_REASON: dict[str, str] = {}  # why the worker stopped the running kernels, if it did
+
+
+def stop_running_kernels(reason: str) -> None:
+    """Kill the kernels of this worker (e.g. at the wall-clock limit); the cells say ``reason``."""
+    STOP_REASON["reason"] = reason
+    warm_kernel.kill_live_kernels()
+
+
+def _error(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class GuardedExecute(Execute):
+    """Execute with kernels from the worker's zygote; a dead kernel ends the run fairly."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("kernel_manager_class", warm_kernel.WarmKernelManager)
+        super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._death: str | None = None
+        STOP_REASON.clear()
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if self._death is not None:
+            if cell.cell_type == "code":
+                cell.outputs = [_error(NOT_RUN, f"not run: {self._death}")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            cause = STOP_REASON.get("reason", "the kernel exited or crashed (os._exit, a segfault, or a fatal error)")
+            return self._end(cell, resources, KERNEL_DIED, f"the kernel died while running this cell: {cause}",
+                             f"the kernel died in an earlier cell: {cause}")
+        except CellTimeoutError:  # past the time limit, and the interrupt did not stop it
+            self._kill_kernel()
+            return self._end(cell, resources, "CellTimeoutError",
+                             "this cell ran past the time limit and ignored the interrupt; the kernel was stopped",
+                             "an earlier cell ran past the time limit and could not be interrupted")
+
+    def _end(self, cell, resources, ename: str, here: str, later: str):
+        """Give this cell an error saying what happened; the later code cells will get ``later``."""
+        self._death = later
+        cell.outputs.append(_error(ename, here))
+        return cell, resources
+
+    def _kill_kernel(self) -> None:
+        pgid = getattr(getattr(self.km, "provisioner", None), "pgid", None)
+        if pgid:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -1,0 +1,157 @@
+"""One grading worker: nbgrader's Autograde converter, in-process, on a private copy of the course.
+
+Run as ``python -m mllab.autograde.worker SETTINGS_JSON``. The worker copies what nbgrader needs
+(config, gradebook, source, data) into its own workspace once, starts a zygote of warm kernels,
+then reads one student id per line on stdin. For each it takes in the submission (a repaired copy
+when needed), runs nbgrader's own Autograde with its Execute swapped for :class:`GuardedExecute`,
+stages the autograded folder for the single recording pass, and answers with one JSON line.
+Nothing it does touches the course's gradebook or the student's original files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mllab.autograde import warm_kernel
+from mllab.autograde.execute import GuardedExecute, stop_running_kernels
+from mllab.autograde.intake import prepare_submission
+from mllab.autograde.state import Outcome
+from mllab.autograde.verdict import judge
+from mllab.paths import Course
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the parent tells each worker."""
+
+    course: str
+    assignment: str
+    workspace: str
+    staging: str
+    wall_limit: float
+    memory_bytes: int | None = None
+    cell_timeout: int | None = None
+    threads: int | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def build_workspace(course: Course, assignment: str, workspace: Path) -> Course:
+    """A private course folder: config, a copy of the gradebook, the source and the data."""
+    workspace.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(course.root / "nbgrader_config.py", workspace / "nbgrader_config.py")
+    shutil.copy2(course.gradebook, workspace / "gradebook.db")
+    shutil.copytree(course.source / assignment, workspace / "source" / assignment, dirs_exist_ok=True)
+    if course.data.is_dir():
+        shutil.copytree(course.data, workspace / "data", dirs_exist_ok=True)  # found by walking up
+    return Course(workspace)
+
+
+def nbgrader_config(workspace: Course, settings: Settings):
+    """The course's nbgrader config, with Execute replaced by GuardedExecute."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(workspace.root)).load_config()
+    chain = config.Autograde.get("autograde_preprocessors") or Autograde.autograde_preprocessors.default()
+    config.Autograde.autograde_preprocessors = [GuardedExecute if p is Execute else p for p in chain]
+    if settings.cell_timeout:
+        config.Execute.timeout = settings.cell_timeout
+    return config
+
+
+class Worker:
+    """Grades one student at a time for the parent process."""
+
+    def __init__(self, settings: Settings) -> None:
+        from nbgrader.apps import NbGraderAPI
+
+        self.settings = settings
+        self.course = Course(Path(settings.course))
+        self.workspace = build_workspace(self.course, settings.assignment, Path(settings.workspace))
+        os.chdir(self.workspace.root)
+        self.api = NbGraderAPI(config=nbgrader_config(self.workspace, settings))
+
+    def _clear(self, student: str) -> None:
+        for folder in (self.workspace.submitted / student, self.workspace.autograded / student):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _stage(self, student: str) -> None:
+        staged = Path(self.settings.staging) / student / self.settings.assignment
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.copytree(self.workspace.autograded / student / self.settings.assignment, staged)
+
+    def grade(self, student: str) -> Outcome:
+        """Take in, autograde and stage one student; never raises for a bad submission."""
+        a = self.settings.assignment
+        self._clear(student)
+        intake = prepare_submission(self.course.submission_dir(student, a),
+                                    self.workspace.submission_dir(student, a), self.course.release_notebook(a))
+        if intake.notebook is None:
+            return Outcome(student, "ungradable", detail=intake.problem or "no notebook")
+        result = self._autograde(student)
+        autograded = self.workspace.autograded / student / a / intake.notebook.name
+        if not result.get("success") or not autograded.is_file():
+            return Outcome(student, "error", detail=_nbgrader_error(result))
+        self._stage(student)
+        status, detail = judge(autograded, intake)
+        return Outcome(student, status, detail=detail)
+
+    def _autograde(self, student: str) -> dict:
+        reason = f"grading stopped at the wall-clock limit of {self.settings.wall_limit:.0f} s per submission"
+        guard = threading.Timer(self.settings.wall_limit, stop_running_kernels, args=(reason,))
+        guard.start()
+        try:
+            return self.api.autograde(self.settings.assignment, student, force=True, create=True)
+        finally:
+            guard.cancel()
+
+
+EXCEPTION_LINE = re.compile(r"^\s*([\w.]*(?:Error|Exception|Exit)\w*): (.+)$")
+
+
+def _nbgrader_error(result: dict) -> str:
+    """The root cause in nbgrader's log (its first exception line), not its generic last words."""
+    text = "\n".join(filter(None, [result.get("log", ""), result.get("error", "")]))
+    print(text, file=sys.stderr)  # the whole story goes to the worker's log
+    for line in text.splitlines():
+        found = EXCEPTION_LINE.match(line)
+        if found and "Please see the" not in line:
+            return f"nbgrader failed: {found.group(1).rsplit('.', 1)[-1]}: {found.group(2)}"[:300]
+    errors = [line.strip() for line in text.splitlines() if "ERROR" in line]
+    return (errors[0] if errors else "nbgrader failed without a message")[:300]
+
+
+def serve(settings: Settings) -> None:
+    """Answer one JSON outcome per student id read from stdin (stdout carries nothing else)."""
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # any stray print goes to the log, never into the replies
+    if settings.threads:  # read by torch, OpenBLAS and OpenCV in the zygote and its kernels
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = str(settings.threads)
+    warm_kernel.ZYGOTE = warm_kernel.Zygote(memory_bytes=settings.memory_bytes)
+    try:
+        worker = Worker(settings)
+        replies.write(json.dumps({"ready": True}) + "\n")
+        for line in sys.stdin:
+            student = line.strip()
+            start = time.perf_counter()
+            outcome = worker.grade(student)
+            seconds = round(time.perf_counter() - start, 2)
+            replies.write(json.dumps({**asdict(outcome), "seconds": seconds}) + "\n")
+    finally:
+        warm_kernel.ZYGOTE.close()
+
+
+if __name__ == "__main__":
+    serve(Settings(**json.loads(sys.argv[1])))
