@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # nbgrader calls `alembic` and starts the `python3` kernel from PATH: the venv's bin/ comes first.
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: venv demo test bench bench-class clean
+.PHONY: venv browser demo test bench bench-class clean
 
 venv: $(STAMP)
 
@@ -18,10 +18,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# The report's browser test opens it in Debian's Chromium (installed with apt-get when missing).
+browser:
+	bash scripts/install-chromium.sh
+
 demo: $(STAMP)
 	$(RUN) $(BIN)/mllab demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -31,4 +35,4 @@ bench-class: $(STAMP)
 	$(RUN) $(BIN)/python bench/bench_class.py
 
 clean:
-	rm -rf $(VENV) submitted autograded/*/ feedback/*/ gradebook.db grades.csv reports
+	rm -rf $(VENV) submitted autograded/*/ feedback/*/ gradebook.db grades.csv reports .mllab
