@@ -1,36 +1,60 @@
 """`mllab report ASSIGNMENT`: what a TA needs to know about the class, from the gradebook.
 
-Reads nbgrader's gradebook (never writes it), the autograded notebooks and the last
-`mllab autograde` outcomes, and collects: every student's total, the pass rate of each
-autograded test cell, the most frequent failure messages, the students whose grading failed
-or needed attention, and the manual-grading backlog. `mllab.report_html` renders it.
+Reads nbgrader's gradebook (opened read-only), the instructor notebooks, the autograded
+notebooks and the last `mllab autograde` outcomes, and collects: every student's total, the pass
+rate of each autograded test cell, the most frequent failure messages, the students whose grading
+failed or needed attention, and the manual-grading backlog. `mllab.report_html` renders it.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 
 from mllab.autograde.state import NEEDS_ATTENTION, STATUSES, load_outcomes
 from mllab.errors import UsageError
-from mllab.paths import Course
+from mllab.paths import Course, check_assignment
+
+NOT_GRADED = "not graded"
+TOP_FAILURES = 15
+MESSAGE_CHARS = 200
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
-class TestCell:
+class GradedCell:
+    """A graded cell of the instructor notebook."""
+
+    grade_id: str
+    points: float
+    autograded: bool  # a test cell (code, not a solution); otherwise a manually graded answer
+
+
+@dataclass(frozen=True)
+class PassRate:
+    """How many scored students earned full, partial and zero points on one test cell."""
+
     grade_id: str
     points: float
     full: int = 0
     partial: int = 0
     zero: int = 0
 
+    @property
+    def students(self) -> int:
+        return self.full + self.partial + self.zero
+
 
 @dataclass
 class StudentRow:
+    """One student: status, total (None when not graded), per-cell scores, pending manual grades."""
+
     student: str
     status: str
     score: float | None
@@ -38,138 +62,217 @@ class StudentRow:
     cells: dict[str, float | None] = field(default_factory=dict)
     pending: frozenset[str] = frozenset()  # grade ids still waiting for manual grading
 
-    @property
-    def manual_pending(self) -> int:
-        return len(self.pending)
+
+class Attention(NamedTuple):
+    """A student whose grading failed or needs a look, and why."""
+
+    student: str
+    status: str
+    meaning: str
+    detail: str
+
+
+class Failure(NamedTuple):
+    """An error message of a test cell and how many students got it."""
+
+    grade_id: str
+    message: str
+    students: int
 
 
 @dataclass
 class ClassReport:
     assignment: str
+    cells: list[GradedCell]
     students: list[StudentRow]
-    tests: list[TestCell]
-    failures: list[tuple[str, str, int]]  # (cell, message, students)
-    attention: list[tuple[str, str, str, str]]  # (student, status, meaning, detail)
-    backlog_cells: list[tuple[str, int]]  # (grade_id, students still to grade)
-    grade_ids: list[str]
+    tests: list[PassRate]
+    failures: list[Failure]
+    attention: list[Attention]
+    backlog_cells: list[tuple[str, int]]  # (grade_id, students whose grade is still pending)
+
+    @property
+    def grade_ids(self) -> list[str]:
+        return [c.grade_id for c in self.cells]
+
+    @property
+    def scored(self) -> list[StudentRow]:
+        return [r for r in self.students if r.score is not None]
+
+    def max_points(self, *, autograded: bool) -> float:
+        return sum(c.points for c in self.cells if c.autograded == autograded)
 
 
-def _graded_cells(course: Course, assignment: str) -> list[tuple[str, bool, float]]:
-    """(grade_id, is autograded test, points) of every graded cell, in notebook order."""
+# ---------------------------------------------------------------- reading the course folder
+
+def _source_notebooks(course: Course, assignment: str) -> list[Path]:
+    return sorted((course.source / assignment).glob("*.ipynb"))
+
+
+def _graded_cells(course: Course, assignment: str) -> list[GradedCell]:
+    """Every graded cell of the instructor notebooks, in notebook order."""
     cells = []
-    for cell in nbformat.read(course.source_notebook(assignment), as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            is_test = cell.cell_type == "code" and not meta.get("solution")
-            cells.append((meta["grade_id"], is_test, float(meta.get("points", 0))))
+    for path in _source_notebooks(course, assignment):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                autograded = cell.cell_type == "code" and not meta.get("solution")
+                cells.append(GradedCell(meta["grade_id"], float(meta.get("points", 0)), autograded))
     return cells
 
 
-def _rows(course: Course, assignment: str) -> list[StudentRow]:
+def _autograded_notebooks(course: Course, assignment: str, student: str) -> list[Path]:
+    return sorted((course.autograded / student / assignment).glob("*.ipynb"))
+
+
+def _has_autograded_notebooks(course: Course, assignment: str, student: str) -> bool:
+    found = {p.name for p in _autograded_notebooks(course, assignment, student)}
+    return {p.name for p in _source_notebooks(course, assignment)} <= found and bool(found)
+
+
+def _submitted_students(course: Course, assignment: str) -> set[str]:
+    return {p.parent.name for p in course.submitted.glob(f"*/{assignment}") if p.is_dir()}
+
+
+def _no_gradebook(course: Course, assignment: str) -> UsageError:
+    return UsageError(f"no grades for {assignment!r} in {course.gradebook}: run "
+                      f"`nbgrader generate_assignment {assignment}` (or `mllab release {assignment}`) "
+                      f"and `mllab autograde {assignment}` first")
+
+
+def _gradebook_grades(course: Course, assignment: str) -> dict[str, list[tuple[str, float | None, float, bool]]]:
+    """student -> [(grade_id, score, max_score, needs_manual_grade)], read from a read-only gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    rows = []
-    with Gradebook(f"sqlite:///{course.gradebook}") as gradebook:
+    if not course.gradebook.is_file():
+        raise _no_gradebook(course, assignment)
+    with Gradebook(f"sqlite:///file:{course.gradebook}?mode=ro&uri=true") as gradebook:
         try:
             submissions = gradebook.find_assignment(assignment).submissions
         except MissingEntry:
-            raise UsageError(f"{assignment!r} is not in the gradebook: run `mllab release {assignment}` "
-                             f"and `mllab autograde {assignment}` first") from None
-        for submission in submissions:
-            grades = [g for nb in submission.notebooks for g in nb.grades]
-            rows.append(StudentRow(submission.student.id, "graded", sum(g.score or 0 for g in grades),
-                                   sum(g.max_score for g in grades), {g.name: g.score for g in grades},
-                                   frozenset(g.name for g in grades if g.needs_manual_grade)))
-    return sorted(rows, key=lambda r: r.student)
+            raise _no_gradebook(course, assignment) from None
+        return {s.student.id: [(g.name, g.score, g.max_score, bool(g.needs_manual_grade))
+                               for nb in s.notebooks for g in nb.grades] for s in submissions}
 
 
-def _autograded(course: Course, assignment: str, student: str):
-    path = course.autograded / student / assignment / f"{assignment}.ipynb"
-    return nbformat.read(path, as_version=4) if path.is_file() else None
+# ---------------------------------------------------------------- who is graded, and how
+
+def _status(student: str, outcomes: dict, in_gradebook: bool, autograded: bool, submitted: bool) -> str:
+    """The state file's status; "not graded" for a submission nbgrader has not fully graded."""
+    outcome = outcomes.get(student)
+    if outcome is not None and outcome.status in NEEDS_ATTENTION:
+        return outcome.status
+    if submitted and not (in_gradebook and autograded):
+        return NOT_GRADED
+    return outcome.status if outcome is not None else "graded"
 
 
-def _first_line(text: str) -> str:
-    return (str(text).strip().splitlines() or [""])[0][:200]
+def _row(student: str, status: str, grades: list | None, autograded: bool, max_points: float) -> StudentRow:
+    if grades is None or status == NOT_GRADED:
+        return StudentRow(student, status, None, max_points)
+    pending = frozenset(g for g, _, _, manual in grades if manual) if autograded else frozenset()
+    return StudentRow(student, status, sum(score or 0 for _, score, _, _ in grades),
+                      sum(top for _, _, top, _ in grades),
+                      {g: None if manual else score for g, score, _, manual in grades}, pending)
 
 
-def _failures(course: Course, assignment: str, students: list[str], tests: set[str]) -> list[tuple[str, str, int]]:
-    """(cell, message, number of students) for the error outputs of autograded test cells."""
-    counts: Counter = Counter()
-    for student in students:
-        nb = _autograded(course, assignment, student)
-        seen = set()
-        for cell in nb.cells if nb else []:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            for output in cell.get("outputs", []) if grade_id in tests else []:
-                if output.output_type == "error":
-                    seen.add((grade_id, f"{output.ename}: {_first_line(output.evalue)}"))
-        counts.update(seen)
-    return [(cell, message, n) for (cell, message), n in counts.most_common(15)]
+def _rows(course: Course, assignment: str, cells: list[GradedCell], outcomes: dict) -> list[StudentRow]:
+    grades = _gradebook_grades(course, assignment)
+    submitted = _submitted_students(course, assignment)
+    max_points = sum(c.points for c in cells)
+    rows = []
+    for student in sorted(set(grades) | submitted | set(outcomes)):
+        autograded = _has_autograded_notebooks(course, assignment, student)
+        status = _status(student, outcomes, student in grades, autograded, student in submitted)
+        rows.append(_row(student, status, grades.get(student), autograded, max_points))
+    return rows
 
 
-def _pass_rates(rows: list[StudentRow], cells: list[tuple[str, bool, float]]) -> list[TestCell]:
-    tests = []
-    for grade_id, is_test, points in cells:
-        if not is_test:
-            continue
-        scores = [r.cells.get(grade_id) for r in rows if r.status != "not graded"]
-        full = sum(1 for s in scores if s is not None and s >= points)
-        zero = sum(1 for s in scores if (s or 0) <= 0 and points > 0)
-        tests.append(TestCell(grade_id, points, full, len(scores) - full - zero, zero))
-    return tests
-
-
-def _attention(course: Course, assignment: str, rows: list[StudentRow]) -> list[tuple[str, str, str, str]]:
-    outcomes = load_outcomes(course, assignment)
-    graded = {r.student for r in rows}
+def _attention(rows: list[StudentRow], outcomes: dict, assignment: str) -> list[Attention]:
     listed = []
-    for student, outcome in sorted(outcomes.items()):
-        if outcome.status in NEEDS_ATTENTION:
-            listed.append((student, outcome.status, STATUSES[outcome.status], outcome.detail))
-    submitted = sorted(p.parent.name for p in course.submitted.glob(f"*/{assignment}") if p.is_dir())
-    for student in submitted:
-        missing = student not in graded or (student not in outcomes and _autograded(course, assignment, student) is None)
-        if missing and student not in {s for s, *_ in listed}:
-            listed.append((student, "not graded", "a submission with no autograded notebook",
-                           f"run `mllab autograde {assignment}`"))
+    for row in rows:
+        if row.status in NEEDS_ATTENTION:
+            listed.append(Attention(row.student, row.status, STATUSES[row.status], outcomes[row.student].detail))
+        elif row.status == NOT_GRADED:
+            listed.append(Attention(row.student, NOT_GRADED, "submitted, but there is no graded submission "
+                                    "or no autograded notebook", f"run mllab autograde {assignment}"))
     return listed
 
 
-def _apply_status(rows: list[StudentRow], attention: list[tuple[str, str, str, str]]) -> None:
-    status = {student: state for student, state, *_ in attention}
-    for row in rows:
-        row.status = status.get(row.student, row.status)
+# ---------------------------------------------------------------- what the class got right and wrong
 
+def _pass_rates(rows: list[StudentRow], cells: list[GradedCell]) -> list[PassRate]:
+    rates = []
+    for cell in (c for c in cells if c.autograded):
+        scores = [r.cells.get(cell.grade_id) or 0.0 for r in rows if r.score is not None]
+        full = sum(1 for s in scores if s >= cell.points)
+        zero = sum(1 for s in scores if s <= 0 < cell.points)
+        rates.append(PassRate(cell.grade_id, cell.points, full, len(scores) - full - zero, zero))
+    return rates
+
+
+def _message(output) -> str:
+    """``ename: first line of evalue``, without terminal colours, at most MESSAGE_CHARS long."""
+    lines = ANSI.sub("", str(output.get("evalue", ""))).strip().splitlines()
+    text = f"{ANSI.sub('', str(output.get('ename', 'Error')))}: {lines[0] if lines else ''}".strip()
+    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS - 1] + "…"
+
+
+def _student_failures(course: Course, assignment: str, student: str, tests: set[str]) -> set[tuple[str, str]]:
+    """(grade_id, message) of every error output of a test cell in the student's autograded notebooks."""
+    seen = set()
+    for path in _autograded_notebooks(course, assignment, student):
+        for cell in nbformat.read(path, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in tests:
+                seen.update((grade_id, _message(o)) for o in cell.get("outputs", []) if o.output_type == "error")
+    return seen
+
+
+def _failures(course: Course, assignment: str, rows: list[StudentRow], tests: set[str]) -> list[Failure]:
+    counts: Counter = Counter()
+    for row in rows:
+        if row.status != NOT_GRADED:
+            counts.update(_student_failures(course, assignment, row.student, tests))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [Failure(cell, message, n) for (cell, message), n in ranked[:TOP_FAILURES]]
+
+
+def _backlog(rows: list[StudentRow], cells: list[GradedCell]) -> list[tuple[str, int]]:
+    counts = [(c.grade_id, sum(1 for r in rows if c.grade_id in r.pending)) for c in cells]
+    return [(grade_id, n) for grade_id, n in counts if n]
+
+
+# ---------------------------------------------------------------- the report and its files
 
 def collect(course: Course, assignment: str) -> ClassReport:
-    """Everything the report shows, read from the course folder."""
-    if not course.gradebook.is_file():
-        raise UsageError(f"no gradebook at {course.gradebook}: run `mllab release {assignment}` and "
-                         f"`mllab autograde {assignment}` first")
-    cells = _graded_cells(course, assignment)
-    rows = _rows(course, assignment)
-    attention = _attention(course, assignment, rows)
-    _apply_status(rows, attention)
+    """Everything the report shows, read from the course folder (nothing is written)."""
+    cells = _graded_cells(course, check_assignment(course, assignment))
+    outcomes = load_outcomes(course, assignment)
+    rows = _rows(course, assignment, cells, outcomes)
     tests = _pass_rates(rows, cells)
-    failures = _failures(course, assignment, [r.student for r in rows], {t.grade_id for t in tests})
-    backlog = [(grade_id, sum(1 for r in rows if grade_id in r.pending)) for grade_id, is_test, _ in cells
-               if any(grade_id in r.pending for r in rows)]
-    return ClassReport(assignment, rows, tests, failures, attention, backlog, [c[0] for c in cells])
+    failures = _failures(course, assignment, rows, {t.grade_id for t in tests})
+    return ClassReport(assignment, cells, rows, tests, failures, _attention(rows, outcomes, assignment),
+                       _backlog(rows, cells))
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def write_csv(report: ClassReport, path: Path) -> Path:
+    """One row per student: status, total, max, each graded cell's score, manual grades pending."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", "status", "score", "max_score", *report.grade_ids, "manual_grades_pending"])
         for row in report.students:
-            cells = ["" if row.cells.get(g) is None else f"{row.cells[g]:g}" for g in report.grade_ids]
-            writer.writerow([row.student, row.status, f"{row.score or 0:g}", f"{row.max_score:g}", *cells,
-                             row.manual_pending])
+            pending = "" if row.score is None else len(row.pending)
+            writer.writerow([row.student, row.status, _number(row.score), _number(row.max_score),
+                             *(_number(row.cells.get(g)) for g in report.grade_ids), pending])
     return path
 
 
 def write_report(course: Course, assignment: str) -> tuple[Path, Path]:
-    """reports/<assignment>.html and .csv; returns both paths."""
+    """Write reports/<assignment>.html and reports/<assignment>.csv; return both paths."""
     from mllab.report_html import render
 
     report = collect(course, assignment)

@@ -1,6 +1,7 @@
-"""The class report as one self-contained HTML page (inline CSS, the plot as an embedded PNG).
+"""The class report as one self-contained HTML page: inline CSS, the plot as an embedded PNG.
 
-Every text that comes from a student (error messages, details) is escaped.
+Every text that may come from a student (ids, error messages, details) goes through
+``html.escape``: table cells are escaped unless they are built here as ``Html``.
 """
 
 from __future__ import annotations
@@ -10,105 +11,202 @@ import io
 import statistics
 from html import escape
 
-from mllab.class_report import ClassReport
+from mllab.class_report import NOT_GRADED, ClassReport, PassRate
+
+DETAIL_CHARS = 300
+FORMGRADER_HINT = ("Grade them in nbgrader's Formgrader: run <code>jupyter lab</code> in the course folder, "
+                   "open <i>Nbgrader → Formgrader → Manual Grading</i>, pick the assignment and go through "
+                   "the cells marked “needs manual grade”.")
 
 CSS = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #222; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-th, td { border: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr:nth-child(even) td { background: #fafafa; } .muted { color: #666; } img { max-width: 100%; }
-.bar { background: #4a8; height: 0.7rem; display: inline-block; } code { font-size: 0.85rem; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 68rem;
+       padding: 0 1.5rem; color: #1f2933; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.25rem; margin-top: 2.4rem; padding-bottom: 0.25rem; border-bottom: 2px solid #d9e2ec; }
+h3 { font-size: 1rem; margin: 1.2rem 0 0.4rem; }
+.lead { color: #52606d; margin-top: 0; }
+.cards { display: flex; gap: 0.8rem; flex-wrap: wrap; margin: 1.2rem 0; }
+.card { border: 1px solid #d9e2ec; border-radius: 6px; padding: 0.5rem 0.9rem; min-width: 7rem; }
+.card b { display: block; font-size: 1.35rem; font-variant-numeric: tabular-nums; }
+.card span { color: #52606d; font-size: 0.85rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9rem; margin: 0.4rem 0 0.8rem; }
+th, td { border-bottom: 1px solid #e4e7eb; padding: 0.35rem 0.6rem; text-align: left; vertical-align: top; }
+th { background: #f0f4f8; font-weight: 600; border-bottom: 2px solid #bcccdc; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tbody tr:nth-child(even) td { background: #f9fbfc; }
+td.message { overflow-wrap: anywhere; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.85rem; }
+.muted { color: #7b8794; }
+.status { font-weight: 600; color: #b44d12; white-space: nowrap; }
+.stack { display: flex; width: 9rem; height: 0.8rem; border-radius: 2px; overflow: hidden; background: #e4e7eb; }
+.stack i { display: block; height: 100%; }
+.full { background: #3f9142; } .partial { background: #f0b429; } .zero { background: #d64545; }
+.hint { background: #f0f4f8; border-left: 4px solid #829ab1; padding: 0.5rem 0.8rem; }
+.columns { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; }
+img.plot { display: block; max-width: 100%; height: auto; margin: 0.6rem 0; }
 """
 
 
-def _plot(report: ClassReport) -> str:
-    """A histogram of the students' total scores, as a base64 PNG."""
-    from matplotlib.figure import Figure  # no pyplot: no backend, no global state
+class Html(str):
+    """Markup built by this module (trusted); every other table cell is escaped."""
 
-    scores = [r.score or 0 for r in report.students]
-    top = max((r.max_score for r in report.students), default=100) or 100
-    figure = Figure(figsize=(8, 3.2), dpi=100)
+
+def _cell(value: object, numeric: bool) -> str:
+    text = value if isinstance(value, Html) else escape(str(value))
+    return f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>"
+
+
+def _table(table_id: str, headers: list[str], rows: list[list[object]], numeric: frozenset[int] = frozenset(),
+           empty: str = "None.") -> str:
+    if not rows:
+        return f'<p class="muted" id="{table_id}">{escape(empty)}</p>'
+    head = "".join(f'<th class="num">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
+                   for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(_cell(v, i in numeric) for i, v in enumerate(row)) + "</tr>" for row in rows)
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _code(text: str) -> Html:
+    return Html(f"<code>{escape(text)}</code>")
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+# ---------------------------------------------------------------- 1. score distribution
+
+def _plot_png(report: ClassReport) -> str:
+    """A histogram of the total scores with the mean and median marked, as base64 PNG (Agg)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    scores = [r.score for r in report.scored]
+    top = max(report.max_points(autograded=True) + report.max_points(autograded=False), 1)
+    figure = Figure(figsize=(9, 3.4), dpi=110)
+    FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.hist(scores, bins=20, range=(0, top), color="#4a8", edgecolor="white")
-    axes.set_xlabel(f"total score (of {top:g})")
-    axes.set_ylabel("students")
-    axes.set_title(f"Score distribution, {report.assignment}")
+    width = 5 if top <= 200 else top / 40
+    axes.hist(scores, bins=[i * width for i in range(int(top // width) + 2)], color="#4c9aff", edgecolor="white")
+    if scores:
+        mean, median = statistics.mean(scores), statistics.median(scores)
+        axes.axvline(mean, color="#d64545", linestyle="--", label=f"mean {mean:.1f}")
+        axes.axvline(median, color="#3f9142", linestyle=":", linewidth=2, label=f"median {median:g}")
+        axes.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    axes.set(xlim=(0, top + width), xlabel=f"total score (of {top:g} points)", ylabel="students")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    return base64.b64encode(buffer.getvalue()).decode()
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    if not rows:
-        return '<p class="muted">None.</p>'
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _cards(report: ClassReport) -> str:
+    scores = [r.score for r in report.scored]
+    cards = [(len(report.students), "students"), (len(scores), "with a score"),
+             (len(report.attention), "need attention"),
+             (sum(len(r.pending) for r in report.students), "manual grades pending")]
+    if scores:
+        cards[2:2] = [(f"{statistics.mean(scores):.1f}", "mean score"), (f"{statistics.median(scores):g}", "median")]
+    return '<div class="cards">' + "".join(f"<div class=card><b>{v}</b><span>{escape(label)}</span></div>"
+                                           for v, label in cards) + "</div>"
 
 
-def _summary(report: ClassReport) -> str:
-    scores = [r.score or 0 for r in report.students]
+def _distribution(report: ClassReport) -> str:
+    scores = [r.score for r in report.scored]
+    auto, manual = report.max_points(autograded=True), report.max_points(autograded=False)
+    missing = len(report.students) - len(scores)
     if not scores:
-        return '<p class="muted">No graded submissions yet.</p>'
-    return (f"<p>{len(scores)} students; mean {statistics.mean(scores):.1f}, median {statistics.median(scores):.1f}, "
-            f"lowest {min(scores):g}, highest {max(scores):g}.</p>")
+        text = "No student has a score yet."
+    else:
+        text = (f"Max score <b>{auto + manual:g}</b> points ({auto:g} autograded + {manual:g} manually graded). "
+                f"Over {len(scores)} students: mean <b>{statistics.mean(scores):.1f}</b>, "
+                f"median <b>{statistics.median(scores):g}</b>, lowest {min(scores):g}, highest {max(scores):g}. "
+                "Written answers nobody has graded yet count as 0.")
+    if missing:
+        text += f" {missing} student(s) without a score are not in the plot (see below)."
+    return (f"<p id='score-summary'>{text}</p><img id='score-plot' class='plot' alt='histogram of total scores' "
+            f"src='data:image/png;base64,{_plot_png(report)}'>")
+
+
+# ---------------------------------------------------------------- 2.–5. tables
+
+def _share(part: int, rate: PassRate) -> str:
+    return f"{100 * part / rate.students:.0f}%" if rate.students and rate.points else "—"
+
+
+def _stack(rate: PassRate) -> Html:
+    if not rate.students or not rate.points:
+        return Html('<span class="muted">optional, 0 points</span>' if not rate.points else "")
+    parts = ((rate.full, "full"), (rate.partial, "partial"), (rate.zero, "zero"))
+    return Html('<div class="stack">' + "".join(f'<i class="{kind}" style="width:{100 * n / rate.students:.1f}%"></i>'
+                                               for n, kind in parts if n) + "</div>")
 
 
 def _pass_rates(report: ClassReport) -> str:
-    rows = []
-    for cell in report.tests:
-        total = cell.full + cell.partial + cell.zero or 1
-        share = 100 * cell.full / total
-        rows.append([f"<code>{escape(cell.grade_id)}</code>", f"{cell.points:g}",
-                     f'{share:.0f}% <span class="bar" style="width:{share * 0.8:.0f}px"></span>',
-                     f"{100 * cell.partial / total:.0f}%", f"{100 * cell.zero / total:.0f}%"])
-    return _table(["test cell", "points", "full marks", "partial", "zero"], rows, {1, 3, 4})
+    rows = [[_code(r.grade_id), _points(r.points), _share(r.full, r), _share(r.partial, r), _share(r.zero, r),
+             _stack(r)] for r in report.tests]
+    note = (f"<p class='lead'>Autograded test cells in notebook order, over the {len(report.scored)} students "
+            "with a score. 0-point cells are optional tasks: their ✓/✗ are in the feedback only.</p>")
+    return note + _table("pass-rate-table", ["test cell", "points", "full marks", "partial", "zero", ""], rows,
+                         frozenset({1, 2, 3, 4}))
 
 
 def _failures(report: ClassReport) -> str:
-    rows = [[f"<code>{escape(cell)}</code>", escape(message), str(n)] for cell, message, n in report.failures]
-    return _table(["test cell", "message", "students"], rows, {2})
+    rows = [[i, _code(f.grade_id), Html(f'<span class="message">{escape(f.message)}</span>'), f.students]
+            for i, f in enumerate(report.failures, 1)]
+    note = ("<p class='lead'>Error messages of the autograded test cells (exception: first line), "
+            "counted once per student; the 15 most frequent.</p>")
+    return note + _table("failure-table", ["#", "test cell", "message", "students"], rows, frozenset({0, 3}),
+                         "No test cell failed.")
+
+
+def _detail(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS - 1] + "…"
 
 
 def _attention(report: ClassReport) -> str:
-    rows = [[escape(s), f"<b>{escape(status)}</b>", escape(meaning), escape(detail)]
-            for s, status, meaning, detail in report.attention]
-    return _table(["student", "status", "meaning", "detail"], rows)
+    rows = [[a.student, Html(f'<span class="status">{escape(a.status)}</span>'), a.meaning, _detail(a.detail)]
+            for a in report.attention]
+    return _table("attention-table", ["student", "status", "what it means", "detail"], rows,
+                  empty="Every submission was graded normally.")
 
 
 def _backlog(report: ClassReport) -> str:
-    total = sum(r.manual_pending for r in report.students)
-    by_cell = _table(["cell", "students waiting"], [[f"<code>{escape(c)}</code>", str(n)]
-                                                     for c, n in report.backlog_cells], {1})
-    by_student = _table(["student", "grades waiting"], [[escape(r.student), str(r.manual_pending)]
-                                                        for r in report.students if r.manual_pending], {1})
-    return (f"<p>{total} grades still need a person. Grade them in JupyterLab's <i>Formgrader</i> "
-            f"(<code>jupyter lab</code> in the course folder, then Nbgrader → Formgrader → Manual grading).</p>"
-            f"<h3>By cell</h3>{by_cell}<h3>By student</h3>{by_student}")
+    total = sum(len(r.pending) for r in report.students)
+    skipped = sum(1 for r in report.students if r.status == NOT_GRADED)
+    text = f"<p id='backlog-summary'><b>{total}</b> grade(s) still need manual grading."
+    text += f" ({skipped} submission(s) not graded yet are not counted.)</p>" if skipped else "</p>"
+    by_cell = _table("backlog-cells", ["cell", "students waiting"],
+                     [[_code(c), n] for c, n in report.backlog_cells], frozenset({1}), "Nothing to grade.")
+    by_student = _table("backlog-students", ["student", "grades waiting"],
+                        [[r.student, len(r.pending)] for r in report.students if r.pending], frozenset({1}),
+                        "Nothing to grade.")
+    return (f"{text}<p class='hint'>{FORMGRADER_HINT}</p><div class='columns'><div><h3>By cell</h3>{by_cell}</div>"
+            f"<div><h3>By student</h3>{by_student}</div></div>")
 
 
 def _students(report: ClassReport) -> str:
-    rows = [[escape(r.student), escape(r.status), f"{r.score or 0:g}", f"{r.max_score:g}", str(r.manual_pending)]
-            for r in report.students]
-    return _table(["student", "status", "score", "of", "manual grades pending"], rows, {2, 3, 4})
+    rows = [[r.student, r.status, "" if r.score is None else _points(r.score), _points(r.max_score),
+             "" if r.score is None else len(r.pending)] for r in report.students]
+    return _table("student-table", ["student", "status", "score", "of", "manual grades pending"], rows,
+                  frozenset({2, 3, 4}), "No submissions.")
 
 
 def render(report: ClassReport) -> str:
     """The whole report page."""
     title = f"Class report: {escape(report.assignment)}"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{CSS}</style></head>
-<body><h1>{title}</h1>
-<section id="distribution"><h2>Score distribution</h2>{_summary(report)}
-<img id="score-plot" alt="histogram of total scores" src="data:image/png;base64,{_plot(report)}"></section>
-<section id="pass-rates"><h2>Pass rate per test cell</h2>{_pass_rates(report)}</section>
-<section id="failures"><h2>Most frequent failure messages</h2>{_failures(report)}</section>
-<section id="attention"><h2>Submissions whose grading failed or needed attention</h2>{_attention(report)}</section>
-<section id="backlog"><h2>Manual grading backlog</h2>{_backlog(report)}</section>
-<section id="students"><h2>All students</h2>{_students(report)}</section>
-</body></html>
-"""
+    sections = [("distribution", "Score distribution", _distribution(report)),
+                ("pass-rates", "Pass rate per test cell", _pass_rates(report)),
+                ("failures", "Most frequent failure messages", _failures(report)),
+                ("attention", "Submissions whose grading failed or needed attention", _attention(report)),
+                ("backlog", "Manual grading backlog", _backlog(report)),
+                ("students", "All students", _students(report))]
+    body = "".join(f'<section id="{sid}"><h2>{heading}</h2>{content}</section>' for sid, heading, content in sections)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f"<style>{CSS}</style></head>\n<body><h1>{title}</h1>"
+            f"<p class='lead'>From nbgrader's gradebook, the autograded notebooks and the last "
+            f"<code>mllab autograde</code> run.</p>{_cards(report)}{body}</body></html>\n")
