@@ -1,9 +1,11 @@
-"""Benchmark: grading a class of 40 with plain nbgrader vs. `mllab autograde --jobs 1/2`.
+"""Benchmark: a class of 40 graded by plain nbgrader and by `mllab autograde --jobs 1` and `--jobs 2`.
 
-The class is the demo class and the mutation corpus repeated (correct, partial and blank
-notebooks) plus two that are not valid JSON. Each way grades its own copy of the course in the
-same run. Prints wall time, seconds per submission, the speed-ups and whether the scores agree.
-Run it with `make bench-class`; it takes about half an hour on a 2-core machine. Not a test.
+The class: the demo students (correct, partial, blank) repeated, plus four broken hand-ins that
+plain nbgrader also survives (invalid JSON, an empty file, a deleted test cell, an edited test
+cell; the other broken cases of mllab.broken_class defeat plain nbgrader, so scores would differ).
+Each way grades its own copy of the course, in the same run. Prints wall time, seconds per
+submission, speed-ups and whether all scores agree.
+Run it with `make bench-class`. Not a test.
 """
 
 from __future__ import annotations
@@ -16,38 +18,38 @@ import time
 from pathlib import Path
 
 from mllab import nbgrader_steps as steps
+from mllab.autograde.run import autograde_class
+from mllab.broken_class import CASES, write_broken_class
 from mllab.demo_class import LOSS_AND_METRIC, DemoStudent, write_submissions
-from mllab.parallel import autograde_class
+from mllab.errors import PipelineError
 from mllab.paths import Course, copy_course, find_course_root
 from mllab.scores import assignment_scores
 
 ASSIGNMENT = "loss_and_metric"
 CLASS_SIZE = 40
-BROKEN = 2
+BROKEN = tuple(c for c in CASES if c.student_id in
+               ("invalid_json", "empty_file", "deleted_test", "edited_test"))
 
 
-def _class() -> tuple[DemoStudent, ...]:
+def _class(size: int) -> tuple[DemoStudent, ...]:
     kinds = LOSS_AND_METRIC
     return tuple(DemoStudent(f"s{i:02d}_{kinds[i % len(kinds)].student_id}", "", kinds[i % len(kinds)].patches,
                              blank=kinds[i % len(kinds)].blank, model_answers=kinds[i % len(kinds)].model_answers)
-                 for i in range(CLASS_SIZE - BROKEN))
+                 for i in range(size))
 
 
-def _prepare(root: Path) -> Course:
+def _prepare(root: Path, students: tuple[DemoStudent, ...], broken: tuple = ()) -> Course:
     course = copy_course(find_course_root(Path(__file__).parent), root)
     steps.generate_release(course, ASSIGNMENT)
-    write_submissions(course, ASSIGNMENT, _class())
-    for k in range(BROKEN):
-        folder = course.submission_dir(f"broken_{k}", ASSIGNMENT)
-        folder.mkdir(parents=True)
-        (folder / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [', encoding="utf-8")
+    write_submissions(course, ASSIGNMENT, students)
+    write_broken_class(course, ASSIGNMENT, broken)
     return course
 
 
 def _plain(course: Course) -> None:
     try:
         steps.autograde(course, ASSIGNMENT)
-    except Exception:  # nbgrader exits 1 because of the broken notebooks; the rest is graded
+    except PipelineError:  # nbgrader exits 1 because of the broken notebooks; the rest is graded
         pass
 
 
@@ -55,28 +57,40 @@ def _scores(course: Course) -> dict[str, float]:
     return {s.student: s.auto_score for s in assignment_scores(course, ASSIGNMENT)}
 
 
+WAYS = {
+    "plain nbgrader autograde": _plain,
+    "mllab autograde --jobs 1": lambda c: autograde_class(c, ASSIGNMENT, jobs=1, say=lambda _: None),
+    "mllab autograde --jobs 2": lambda c: autograde_class(c, ASSIGNMENT, jobs=2, say=lambda _: None),
+}
+
+
+def _time(ways: dict, folder: Path, students: tuple, broken: tuple) -> dict[str, tuple[float, dict]]:
+    results = {}
+    for index, (label, grade) in enumerate(ways.items()):
+        course = _prepare(folder / f"way{index}", students, broken)
+        start = time.perf_counter()
+        grade(course)
+        results[label] = (time.perf_counter() - start, _scores(course))
+    return results
+
+
+def _print(title: str, results: dict[str, tuple[float, dict]], size: int) -> None:
+    print(f"\n{title} ({size} submissions)")
+    baseline = next(iter(results.values()))[0]
+    for label, (seconds, _) in results.items():
+        print(f"  {label:<28} {seconds:7.1f} s  {seconds / size:5.2f} s/submission  speed-up {baseline / seconds:4.2f}x")
+    score_sets = [scores for _, scores in results.values()]
+    agree = all(s == score_sets[0] for s in score_sets)
+    print(f"  scores identical: {agree}" + ("" if agree else f"  {score_sets}"))
+
+
 def main() -> None:
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
-    ways = {
-        "plain nbgrader autograde (sequential)": _plain,
-        "mllab autograde --jobs 1": lambda c: autograde_class(c, ASSIGNMENT, jobs=1, say=lambda _: None),
-        "mllab autograde --jobs 2": lambda c: autograde_class(c, ASSIGNMENT, jobs=2, say=lambda _: None),
-    }
-    results = {}
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
-        for index, (label, grade) in enumerate(ways.items()):
-            course = _prepare(Path(tmp) / f"way{index}")
-            start = time.perf_counter()
-            grade(course)
-            results[label] = (time.perf_counter() - start, _scores(course))
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"{CLASS_SIZE} submissions ({BROKEN} invalid JSON)")
-    baseline = results["plain nbgrader autograde (sequential)"][0]
-    for label, (seconds, _) in results.items():
-        print(f"{label:<40} {seconds:7.1f} s  {seconds / CLASS_SIZE:5.1f} s/submission  "
-              f"speed-up {baseline / seconds:4.2f}x")
-    score_sets = [scores for _, scores in results.values()]
-    print("scores identical:", all(s == score_sets[0] for s in score_sets))
+        students = _class(CLASS_SIZE - len(BROKEN))
+        _print("class: correct, partial, blank and broken", _time(WAYS, Path(tmp) / "class", students, BROKEN),
+               CLASS_SIZE)
 
 
 if __name__ == "__main__":
