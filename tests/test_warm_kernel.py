@@ -12,12 +12,13 @@ from nbclient.exceptions import DeadKernelError
 
 from mllab.autograde import warm_kernel
 
-PROBE = """import json, os, sys
+PROBE = """import json, os, signal, sys
 import matplotlib.pyplot as plt
 import numpy as np
 plt.plot([1, 2, 3]); plt.show()
 print(json.dumps({"path": sys.path, "cwd": os.getcwd(), "backend": plt.get_backend(),
                   "env": sorted(k for k in os.environ if k.startswith(("JPY", "MPL"))),
+                  "signals": [str(signal.getsignal(s)) for s in (signal.SIGPIPE, signal.SIGCHLD, signal.SIGTERM)],
                   "random": float(np.random.rand()), "torch_loaded": "torch" in sys.modules}))"""
 
 
@@ -42,7 +43,7 @@ def zygote():
 def test_a_forked_kernel_sees_what_a_cold_kernel_sees(tmp_path, zygote):
     cold, cold_outputs = _run(tmp_path)
     warm, warm_outputs = _run(tmp_path, warm_kernel.WarmKernelManager)
-    for key in ("path", "cwd", "backend", "env"):
+    for key in ("path", "cwd", "backend", "env", "signals"):
         assert warm[key] == cold[key], key
     assert warm_outputs == cold_outputs == ["display_data", "stream"]  # the inline figure is shown
     assert warm["torch_loaded"] and not cold["torch_loaded"]  # the only difference: imports are done

@@ -58,7 +58,7 @@ def _limit_memory(memory_bytes: int | None) -> None:
 def _become_kernel(request: dict, control_fd: int, base_path: list[str]) -> None:
     """In the forked child: set up the process like a fresh kernel launch, then run ipykernel."""
     os.setsid()
-    for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
+    for signum in (signal.SIGCHLD, signal.SIGTERM):  # SIGPIPE stays ignored, as Python sets it
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.close(control_fd)
