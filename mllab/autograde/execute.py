@@ -9,9 +9,6 @@ passed before the kernel died, and none after.
 
 from __future__ import annotations
 
-import os
-import signal
-
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -71,7 +68,4 @@ class GuardedExecute(Execute):
     def _kill_kernel(self) -> None:
         pgid = getattr(getattr(self.km, "provisioner", None), "pgid", None)
         if pgid:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            warm_kernel.kill_group(pgid)

@@ -8,10 +8,8 @@ worker takes the rest of the queue. Workers write their logs to .mllab/logs/<ass
 from __future__ import annotations
 
 import json
-import os
 import queue
 import select
-import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mllab.autograde.state import Outcome
+from mllab.autograde.warm_kernel import kill_group
 from mllab.autograde.worker import Settings
 from mllab.nbgrader_steps import tool_environment
 
@@ -60,10 +59,7 @@ class WorkerProcess:
         return Outcome(**self._read(limit))
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_group(self.process.pid)  # the worker and its zygote (kernels have their own sessions)
         self.process.wait()
         self._log.close()
 

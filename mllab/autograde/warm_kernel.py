@@ -152,10 +152,17 @@ class WarmKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
 
+def kill_group(pgid: int) -> bool:
+    """SIGKILL a whole process group; False if it was already gone."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def kill_live_kernels() -> None:
     """Kill every kernel process group now running in this worker (the wall-clock guard)."""
     for pgid in list(LIVE_KERNELS):
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
+        if not kill_group(pgid):
             LIVE_KERNELS.discard(pgid)
