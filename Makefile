@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # nbgrader calls `alembic` and starts the `python3` kernel from PATH: the venv's bin/ comes first.
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: venv browser demo test bench bench-class clean
+.PHONY: venv browser sandbox demo test bench bench-class clean
 
 venv: $(STAMP)
 
@@ -18,20 +18,24 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-# The report's browser test opens it in Debian's Chromium (installed with apt-get when missing).
+# Debian packages, installed with apt-get when missing: Chromium for the browser tests (Playwright
+# drives it), bubblewrap for the sandbox `mllab autograde` runs every student's kernel in.
 browser:
-	bash scripts/install-chromium.sh
+	bash scripts/install-debian-package.sh /usr/bin/chromium chromium "the browser tests"
 
-demo: $(STAMP)
+sandbox:
+	bash scripts/install-debian-package.sh /usr/bin/bwrap bubblewrap "the sandbox around students' kernels"
+
+demo: $(STAMP) sandbox
 	$(RUN) $(BIN)/mllab demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(RUN) $(BIN)/python bench/bench_autograde.py
 
-bench-class: $(STAMP)
+bench-class: $(STAMP) sandbox
 	$(RUN) $(BIN)/python bench/bench_class.py
 
 clean:

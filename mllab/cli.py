@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="most time one cell may run (default: the course's nbgrader config)")
     grade.add_argument("--memory-limit", type=float, default=None, metavar="GB",
                        help="memory of one student's kernel (default 6; 0 for no limit)")
+    grade.add_argument("--unsafe-no-sandbox", action="store_true",
+                       help="run students' code without the bubblewrap sandbox (only for trusted submissions)")
     report = sub.add_parser("report", help="write reports/<assignment>.html and .csv for TAs")
     report.add_argument("assignment")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")

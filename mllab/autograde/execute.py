@@ -9,6 +9,8 @@ passed before the kernel died, and none after.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -18,6 +20,10 @@ from mllab.autograde import warm_kernel
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
 STOP_REASON: dict[str, str] = {}  # why the worker stopped the running kernels, if it did
+LEFTOVERS: dict[str, int] = {}  # how many processes the last notebook left in the sandbox (killed)
+RUNNING_CAP = 32 * 1024**2  # characters of output one cell may send while it runs; the rest is dropped
+CAPPED = ("\n... output truncated by the autograder: this cell sent more than {cap:,} characters while it ran; "
+          "the rest was dropped ...\n")
 
 
 def stop_running_kernels(reason: str) -> None:
@@ -30,6 +36,11 @@ def _error(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+def _size(content: dict) -> int:
+    """Characters in an output message: its text and every representation of its data."""
+    return len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
+
+
 class GuardedExecute(Execute):
     """Execute with kernels from the worker's zygote; a dead kernel ends the run fairly."""
 
@@ -39,8 +50,22 @@ class GuardedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._death: str | None = None
+        self._received: dict[int, int] = {}
         STOP_REASON.clear()
-        return super().preprocess(nb, resources, km)
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._after_kernel((resources or {}).get("metadata", {}).get("path"))
+
+    @staticmethod
+    def _after_kernel(folder: str | None) -> None:
+        """Before nbgrader writes anything: no student process may remain, no link may redirect a write."""
+        if warm_kernel.ZYGOTE is not None:
+            LEFTOVERS["count"] = LEFTOVERS.get("count", 0) + warm_kernel.ZYGOTE.tidy()
+        if folder:
+            for path in sorted(Path(folder).rglob("*"), reverse=True):
+                if path.is_symlink() or not (path.is_file() or path.is_dir()):
+                    path.unlink(missing_ok=True)
 
     def preprocess_cell(self, cell, resources, index):
         if self._death is not None:
@@ -58,6 +83,16 @@ class GuardedExecute(Execute):
             return self._end(cell, resources, "CellTimeoutError",
                              "this cell ran past the time limit and ignored the interrupt; the kernel was stopped",
                              "an earlier cell ran past the time limit and could not be interrupted")
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep a cell's outputs until they pass RUNNING_CAP, so no student can fill the grader's memory."""
+        before = self._received.get(cell_index, 0)
+        self._received[cell_index] = before + _size(msg.get("content", {}))
+        if self._received[cell_index] <= RUNNING_CAP:
+            return super().output(outs, msg, display_id, cell_index)
+        if before <= RUNNING_CAP:
+            outs.append(NotebookNode(output_type="stream", name="stdout", text=CAPPED.format(cap=RUNNING_CAP)))
+        return None
 
     def _end(self, cell, resources, ename: str, here: str, later: str):
         """Give this cell an error saying what happened; the later code cells will get ``later``."""

@@ -106,7 +106,7 @@ def grade_in_workers(students: list[str], settings: Settings, jobs: int, logs: P
     todo: queue.Queue = queue.Queue()
     for student in students:
         todo.put(student)
-    slots = [threading.Thread(target=_slot, args=(k, todo, replace(settings, workspace=f"{settings.workspace}/{k}"),
+    slots = [threading.Thread(target=_slot, args=(k, todo, replace(settings, workspace=f"{settings.workspace}/{k}", slot=k),
                                                   logs, report), daemon=True)
              for k in range(min(jobs, len(students)))]
     for slot in slots:

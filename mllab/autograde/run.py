@@ -17,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from mllab.autograde import sandbox
 from mllab.autograde.pool import grade_in_workers
 from mllab.autograde.record import record_graded, record_zero, staging_dir
+from mllab.autograde.seeds import course_secret
 from mllab.autograde.state import Outcome, fingerprint, load_outcomes, save_outcomes
 from mllab.autograde.worker import Settings
 from mllab.errors import UsageError
@@ -79,14 +81,25 @@ class Progress:
                      f"({outcome.seconds:.1f} s)  elapsed {elapsed:.0f} s, ETA {eta:.0f} s")
 
 
-def _settings(course: Course, assignment: str, jobs: int, limits: dict) -> Settings:
+def _settings(course: Course, assignment: str, jobs: int, sandboxed: bool, limits: dict) -> Settings:
     work = course.root / ".mllab" / "work" / assignment
     shutil.rmtree(work, ignore_errors=True)  # a fresh copy of the gradebook for every run
     memory = limits.get("memory_gb", MEMORY_LIMIT_GB)
     return Settings(course=str(course.root), assignment=assignment, workspace=str(work),
                     staging=str(staging_dir(course, assignment)), wall_limit=limits.get("wall_limit", WALL_LIMIT),
                     memory_bytes=int(memory * 2**30) if memory else None, cell_timeout=limits.get("cell_timeout"),
-                    threads=1 if jobs > 1 else None)
+                    threads=1 if jobs > 1 else None, sandboxed=sandboxed)
+
+
+def check_sandbox(course: Course) -> None:
+    """Refuse to grade (SandboxUnavailable, with what to do) when the sandbox cannot start here."""
+    probe_dir = course.root / ".mllab" / "sandbox-probe"
+    box = sandbox.Sandbox.for_worker(probe_dir, 0)
+    try:
+        sandbox.probe(box)
+    finally:
+        box.remove()
+        shutil.rmtree(probe_dir, ignore_errors=True)
 
 
 def _scores(course: Course, assignment: str) -> dict[str, float]:
@@ -96,10 +109,11 @@ def _scores(course: Course, assignment: str) -> dict[str, float]:
 
 
 def autograde_class(course: Course, assignment: str, *, jobs: int | None = None, students: list[str] | None = None,
-                    force: bool = False, say: Callable[[str], None] = print, **limits) -> list[Outcome]:
+                    force: bool = False, say: Callable[[str], None] = print, sandboxed: bool = True,
+                    **limits) -> list[Outcome]:
     """Grade every (or the named) submitted student; return each student's outcome with its score.
 
-    ``limits`` may set ``wall_limit`` (s per submission), ``cell_timeout`` (s per cell) and
+    Each kernel runs in a bubblewrap sandbox unless ``sandboxed`` is False. ``limits`` may set ``wall_limit`` (s per submission), ``cell_timeout`` (s per cell) and
     ``memory_gb`` (per kernel; 0 for none).
     """
     known = submitted_students(course, assignment)
@@ -109,9 +123,12 @@ def autograde_class(course: Course, assignment: str, *, jobs: int | None = None,
     last = load_outcomes(course, assignment)
     todo, unchanged, prints = _split(course, assignment, chosen, force, last)
     progress = Progress(len(todo), say)
+    if todo and sandboxed:
+        check_sandbox(course)
     if todo:
+        course_secret(course)  # made once here, before the workers read it
         shutil.rmtree(staging_dir(course, assignment), ignore_errors=True)
-        settings = _settings(course, assignment, jobs, limits)
+        settings = _settings(course, assignment, jobs, sandboxed, limits)
         grade_in_workers(todo, settings, jobs, course.root / ".mllab" / "logs" / assignment, progress)
     fresh = [replace(o, fingerprint=prints[o.student]) for o in progress.outcomes]
     unrecorded = record_graded(course, assignment, sorted(o.student for o in fresh if o.status not in UNGRADED))
@@ -148,8 +165,11 @@ def _limits(wall_limit: float | None, cell_timeout: int | None, memory_limit: fl
 def autograde_from_cli(course: Course, assignment: str, args, say: Callable[[str], None]) -> str:
     """`mllab autograde`: grade, then the per-student table and a line on what needs attention."""
     limits = _limits(args.wall_limit, args.cell_timeout, args.memory_limit)
+    if args.unsafe_no_sandbox:
+        say("WARNING: --unsafe-no-sandbox: students' code runs with your permissions and can read source/, "
+            "the gradebook and other submissions. Use it only for submissions you trust.")
     outcomes = autograde_class(course, assignment, jobs=args.jobs, students=args.student, force=args.force,
-                               say=say, **limits)
+                               say=say, sandboxed=not args.unsafe_no_sandbox, **limits)
     attention = [o.student for o in outcomes if o.status != "graded"]
     ending = (f"{len(attention)} of {len(outcomes)} need attention: {', '.join(attention)} "
               f"(see the detail above, or `mllab report {assignment}`)" if attention

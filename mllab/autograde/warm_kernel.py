@@ -17,31 +17,52 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
+from mllab.autograde import sandbox
+from mllab.autograde.sandbox import Sandbox
 from mllab.errors import PipelineError
 
 
 class Zygote:
-    """The worker's handle on its zygote process: start it, ask it for kernels, stop it."""
+    """The worker's handle on its zygote process: start it, ask it for kernels, stop it.
 
-    def __init__(self, memory_bytes: int | None = None, log=None) -> None:
+    With a :class:`~mllab.autograde.sandbox.Sandbox`, the zygote and every kernel it forks live
+    in that sandbox; :meth:`tidy` ends anything a student left running there.
+    """
+
+    def __init__(self, memory_bytes: int | None = None, log=None, sandbox: Sandbox | None = None,
+                 cpu_seconds: float | None = None) -> None:
         self.memory_bytes = memory_bytes
+        self.cpu_seconds = cpu_seconds
+        self.sandbox = sandbox
         self._log = log or sys.stderr
         self._lock = threading.Lock()
         self._start()
 
     def _start(self) -> None:
         read_fd, write_fd = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mllab.autograde.zygote", str(write_fd)], stdin=subprocess.PIPE,
-            stdout=self._log, stderr=self._log, pass_fds=(write_fd,), text=True)
+        argv = [sys.executable, "-m", "mllab.autograde.zygote", str(write_fd)]
+        options: dict[str, Any] = {}
+        if self.sandbox is not None:
+            self.sandbox.prepare()
+            uid = [] if self.sandbox.uid is None else [str(self.sandbox.uid)]
+            argv = self.sandbox.command(argv + uid, cwd=self.sandbox.scratch)
+            options = {**self.sandbox.popen_options(), "env": self.sandbox.kernel_env(dict(os.environ))}
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=self._log, stderr=self._log,
+                                        pass_fds=(write_fd,), text=True, **options)
         os.close(write_fd)
         self._replies = os.fdopen(read_fd, "r")
-        self.missing = self._reply().get("missing", [])
+        ready = self._reply()
+        self.missing = ready.get("missing", [])
+        self.pid = self._host_pid(ready["pid"])
+
+    def _host_pid(self, pid: int) -> int:
+        return pid if self.sandbox is None else sandbox.host_pid(self.process.pid, pid)
 
     def _reply(self) -> dict:
         line = self._replies.readline()
@@ -50,19 +71,44 @@ class Zygote:
         return json.loads(line)
 
     def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
-        """A new kernel process running ``argv`` (an ipykernel command line); returns its pid."""
-        request = {"argv": argv, "cwd": cwd, "env": env, "memory_bytes": self.memory_bytes}
+        """A new kernel process running ``argv`` (an ipykernel command line); returns its host pid."""
+        request = {"argv": argv, "cwd": cwd, "env": env, "memory_bytes": self.memory_bytes,
+                   "cpu_seconds": self.cpu_seconds}
         with self._lock:
             if self.process.poll() is not None:  # a student's kernel killed its parent: start again
                 self._replies.close()
                 self._start()
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
-            return self._reply()["pid"]
+            return self._host_pid(self._reply()["pid"])
+
+    def tidy(self) -> int:
+        """End every process a student left in the sandbox; returns how many there were.
+
+        Anything besides the zygote itself is a leftover (a daemon, a fork bomb, a subprocess):
+        the whole sandbox is killed, which ends every process in its PID namespace, and a fresh
+        one starts for the next student.
+        """
+        if self.sandbox is None or self.process.poll() is not None:
+            return 0
+        processes = sandbox.inside(self.process.pid)
+        strays = [p for p in processes if p.pid != self.pid and p.ppid() != self.process.pid]  # not init, zygote
+        if strays:
+            self.kill()
+        return len(strays)
+
+    def kill(self) -> None:
+        """Kill the sandbox and all in it; the next :meth:`fork` starts a fresh one."""
+        for process in sandbox.inside(self.process.pid)[:1]:  # the namespace's init: the kernel ends the rest
+            process.kill()
+        self.process.kill()
+        self.process.wait()
 
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.stdin.close()
+            if self.sandbox is not None:
+                self.kill()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -126,11 +172,17 @@ class WarmProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         if not can_fork(cmd):
+            if ZYGOTE is not None and ZYGOTE.sandbox is not None:
+                raise PipelineError(f"the sandbox runs the course's Python kernel only, not {cmd[:3]}")
             return await super().launch_kernel(cmd, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
         if not kwargs.get("independent"):
             env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
         cwd = str(kwargs.get("cwd") or os.getcwd())
+        if ZYGOTE.sandbox is not None:
+            env = ZYGOTE.sandbox.kernel_env(env)
+            ZYGOTE.sandbox.give(Path(cwd))
+            ZYGOTE.sandbox.give(Path(self.parent.connection_file))
         self.process = ForkedProcess(ZYGOTE.fork(cmd, cwd, env))
         self.pid = self.pgid = self.process.pid  # the child calls setsid(): its own process group
         self.cwd = cwd
@@ -146,10 +198,19 @@ class WarmKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernels come from the worker's zygote."""
 
     async def _async_pre_start_kernel(self, **kw: Any):
+        if ZYGOTE is not None and ZYGOTE.sandbox is not None:
+            self._use_ipc(ZYGOTE.sandbox)
         if self.provisioner is None:
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
             self.provisioner = WarmProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
         return await super()._async_pre_start_kernel(**kw)
+
+    def _use_ipc(self, box: Sandbox) -> None:
+        """Talk to the kernel over Unix sockets in the scratch folder: the sandbox has no network."""
+        folder = box.ipc
+        name = f"kernel-{uuid.uuid4().hex[:12]}"
+        self.transport, self.ip = "ipc", str(folder / name)
+        self.connection_file = str(folder / f"{name}.json")
 
 
 def kill_group(pgid: int) -> bool:

@@ -20,11 +20,14 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mllab.autograde import warm_kernel
-from mllab.autograde.execute import GuardedExecute, stop_running_kernels
+from mllab.autograde import sandbox, warm_kernel
+from mllab.autograde.execute import LEFTOVERS, GuardedExecute, stop_running_kernels
 from mllab.autograde.intake import prepare_submission
-from mllab.autograde.state import Outcome
+from mllab.autograde.sandbox import Sandbox
+from mllab.autograde.seeds import check_seed, course_secret
+from mllab.autograde.state import Outcome, fingerprint
 from mllab.autograde.verdict import judge
+from mllab.checks.common import SEED_VARIABLE
 from mllab.paths import Course
 
 
@@ -40,6 +43,8 @@ class Settings:
     memory_bytes: int | None = None
     cell_timeout: int | None = None
     threads: int | None = None
+    sandboxed: bool = True
+    slot: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -78,6 +83,7 @@ class Worker:
 
         self.settings = settings
         self.course = Course(Path(settings.course))
+        self.secret = course_secret(self.course)
         self.workspace = build_workspace(self.course, settings.assignment, Path(settings.workspace))
         os.chdir(self.workspace.root)
         self.api = NbGraderAPI(config=nbgrader_config(self.workspace, settings))
@@ -86,10 +92,31 @@ class Worker:
         for folder in (self.workspace.submitted / student, self.workspace.autograded / student):
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _stage(self, student: str) -> None:
-        staged = Path(self.settings.staging) / student / self.settings.assignment
+    def _stage(self, student: str, notebook: str) -> None:
+        """Copy the autograded notebook and the files handed in for the recording pass.
+
+        Nothing the kernel created is copied (it could be huge), and never a link or special file.
+        """
+        a = self.settings.assignment
+        handed_in = self.workspace.submission_dir(student, a)
+        names = {p.relative_to(handed_in) for p in handed_in.rglob("*") if p.is_file()} | {Path(notebook)}
+        autograded, staged = self.workspace.autograded / student / a, Path(self.settings.staging) / student / a
         shutil.rmtree(staged, ignore_errors=True)
-        shutil.copytree(self.workspace.autograded / student / self.settings.assignment, staged)
+        staged.mkdir(parents=True)
+        for name in sorted(names):
+            source = autograded / name
+            if source.is_file() and not source.is_symlink():
+                (staged / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, staged / name)
+
+    def _end_student(self) -> int:
+        """Kill what the student left running, then empty every folder its kernel could write."""
+        strays = warm_kernel.ZYGOTE.tidy() if warm_kernel.ZYGOTE else 0
+        for folder in (self.workspace.submitted, self.workspace.autograded):
+            sandbox.empty(folder)
+        if warm_kernel.ZYGOTE and warm_kernel.ZYGOTE.sandbox:
+            warm_kernel.ZYGOTE.sandbox.wipe_scratch()
+        return strays
 
     def grade(self, student: str) -> Outcome:
         """Take in, autograde and stage one student; never raises for a bad submission."""
@@ -99,13 +126,21 @@ class Worker:
                                     self.workspace.submission_dir(student, a), self.course.release_notebook(a))
         if intake.notebook is None:
             return Outcome(student, "ungradable", detail=intake.problem or "no notebook")
-        result = self._autograde(student)
-        autograded = self.workspace.autograded / student / a / intake.notebook.name
-        if not result.get("success") or not autograded.is_file():
-            return Outcome(student, "error", detail=_nbgrader_error(result))
-        self._stage(student)
-        status, detail = judge(autograded, intake)
-        return Outcome(student, status, detail=detail)
+        seed = check_seed(self.secret, student, fingerprint(self.course.submission_dir(student, a)))
+        os.environ[SEED_VARIABLE] = str(seed)  # the kernel inherits it; the judge reads it here
+        try:
+            result = self._autograde(student)
+            strays = LEFTOVERS.pop("count", 0) + (warm_kernel.ZYGOTE.tidy() if warm_kernel.ZYGOTE else 0)
+            autograded = self.workspace.autograded / student / a / intake.notebook.name
+            if not result.get("success") or not autograded.is_file():
+                return Outcome(student, "error", detail=_nbgrader_error(result))
+            self._stage(student, intake.notebook.name)
+            status, detail = judge(autograded, intake)
+            if strays:
+                detail = "; ".join(filter(None, [detail, f"{strays} leftover process(es) killed after grading"]))
+            return Outcome(student, status, detail=detail)
+        finally:
+            self._end_student()
 
     def _autograde(self, student: str) -> dict:
         reason = f"grading stopped at the wall-clock limit of {self.settings.wall_limit:.0f} s per submission"
@@ -139,9 +174,11 @@ def serve(settings: Settings) -> None:
     if settings.threads:  # read by torch, OpenBLAS and OpenCV in the zygote and its kernels
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[name] = str(settings.threads)
-    warm_kernel.ZYGOTE = warm_kernel.Zygote(memory_bytes=settings.memory_bytes)
+    worker = Worker(settings)
+    box = Sandbox.for_worker(worker.workspace.root, settings.slot) if settings.sandboxed else None
+    warm_kernel.ZYGOTE = warm_kernel.Zygote(memory_bytes=settings.memory_bytes, sandbox=box,
+                                            cpu_seconds=2 * settings.wall_limit)
     try:
-        worker = Worker(settings)
         replies.write(json.dumps({"ready": True}) + "\n")
         for line in sys.stdin:
             student = line.strip()
@@ -151,6 +188,8 @@ def serve(settings: Settings) -> None:
             replies.write(json.dumps({**asdict(outcome), "seconds": seconds}) + "\n")
     finally:
         warm_kernel.ZYGOTE.close()
+        if box is not None:
+            box.remove()
 
 
 if __name__ == "__main__":

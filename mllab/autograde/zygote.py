@@ -1,8 +1,8 @@
 """A warm process that forks ready-made Python kernels: imports paid once per worker, not per student.
 
-Run as ``python -m mllab.autograde.zygote CONTROL_FD``. It imports the course's heavy libraries
+Run as ``python -m mllab.autograde.zygote CONTROL_FD [UID]`` (UID: the uid to drop to, in a sandbox). It imports the course's heavy libraries
 (torch, torchmetrics, matplotlib, ...), then reads one JSON request per line on stdin:
-``{"argv": [...], "cwd": "...", "env": {...}, "memory_bytes": N}``. For each it forks a child that
+``{"argv": [...], "cwd": "...", "env": {...}, "memory_bytes": N, "cpu_seconds": N}``. For each it forks a child that
 becomes an ipykernel exactly as ``python -m ipykernel_launcher ARGS`` would, in a new session, and
 writes ``{"pid": PID}`` to CONTROL_FD. The kernel outputs of the notebook are the same as with a
 cold kernel; only the imports are already done. It exits when stdin closes.
@@ -10,6 +10,7 @@ cold kernel; only the imports are already done. It exits when stdin closes.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import json
 import os
@@ -21,13 +22,15 @@ import sys
 # What the course's notebooks and hidden checks import; a module that is missing is skipped.
 PRELOAD = (
     "numpy", "scipy", "pandas", "torch", "torchmetrics", "torchmetrics.image", "torchmetrics.classification",
-    "torchmetrics.segmentation", "matplotlib", "matplotlib.figure",
+    "torchmetrics.segmentation", "matplotlib", "matplotlib.figure", "matplotlib.font_manager",
     "skimage", "skimage.io", "skimage.transform", "skimage.metrics", "cv2", "PIL.Image",
     "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.interactiveshell",
     "mllab.checks.loss_and_metric",
 )
 # Not pyplot: importing it picks the backend, which a kernel does only once it runs (MPLBACKEND).
 KERNEL_MODULE = "ipykernel_launcher"
+PR_SET_DUMPABLE = 4
+PR_SET_NO_NEW_PRIVS = 38
 INLINE = "module://matplotlib_inline.backend_inline"
 
 
@@ -50,9 +53,19 @@ def _reseed() -> None:
             reseed(sys.modules[name])
 
 
-def _limit_memory(memory_bytes: int | None) -> None:
-    if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+def _limit(request: dict) -> None:
+    """The kernel's own limits: address space (memory) and CPU seconds."""
+    for limit, key in ((resource.RLIMIT_AS, "memory_bytes"), (resource.RLIMIT_CPU, "cpu_seconds")):
+        if request.get(key):
+            resource.setrlimit(limit, (int(request[key]), int(request[key])))
+
+
+def _set_dumpable(dumpable: bool) -> None:
+    """A non-dumpable zygote cannot be ptraced or read through /proc by the kernels it forks."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, int(dumpable), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: nothing to protect against in the same way
+        pass
 
 
 def _become_kernel(request: dict, control_fd: int, base_path: list[str]) -> None:
@@ -74,7 +87,8 @@ def _become_kernel(request: dict, control_fd: int, base_path: list[str]) -> None
         sys.modules["matplotlib"].rcParams["backend"] = os.environ["MPLBACKEND"]
     parent = f"--IPKernelApp.parent_handle={os.environ.get('JPY_PARENT_PID') or 0}"  # read at import
     sys.argv = [KERNEL_MODULE + ".py", *request["argv"][3:], parent]
-    _limit_memory(request.get("memory_bytes"))
+    _limit(request)
+    _set_dumpable(True)
     _reseed()
     from ipykernel import kernelapp
 
@@ -101,17 +115,31 @@ def _fork(request: dict, control_fd: int, base_path: list[str]) -> int:
     return pid
 
 
+def drop_privileges(uid: int | None) -> None:
+    """In a sandbox started by root: become ``uid`` for good, with no way back to privileges."""
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # setuid binaries stay powerless
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(control_fd: int) -> None:
     """Fork one kernel per request line on stdin until stdin closes."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically: no zombies
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is for the parent
     base_path = sys.path[1:]  # without the zygote's own working directory
+    _set_dumpable(False)
     with os.fdopen(control_fd, "w", buffering=1, closefd=False) as control:
-        control.write(json.dumps({"ready": True, "missing": preload()}) + "\n")
+        control.write(json.dumps({"ready": True, "pid": os.getpid(), "missing": preload()}) + "\n")
         for line in sys.stdin:
             request = json.loads(line)
             control.write(json.dumps({"pid": _fork(request, control_fd, base_path)}) + "\n")
 
 
 if __name__ == "__main__":
+    drop_privileges(int(sys.argv[2]) if len(sys.argv) > 2 else None)
     serve(int(sys.argv[1]))
