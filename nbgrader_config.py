@@ -23,16 +23,20 @@ c.OverwriteCells.add_missing_cells = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning: "
 
-# nbgrader's autograde steps, plus a cap on output size: its LimitOutput counts lines, so a
+# nbgrader's autograde steps, plus the judge and a cap on output size: its LimitOutput counts lines, so a
 # single 50 MB line would otherwise reach the autograded notebook and the feedback page.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades)
 
+from mllab.autograde.judge import JudgeTestCells  # noqa: E402
 from mllab.autograde.limit_output import LimitOutputSize  # noqa: E402
 
-c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       LimitOutputSize, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# JudgeTestCells decides every hidden check again outside the student's kernel, from the answers
+# the kernel recorded, so patched libraries or grading helpers in a notebook earn nothing.
+c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, JudgeTestCells,
+                                       LimitOutput, LimitOutputSize, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata]
 
 # Feedback pages: a per-task summary on top. To reuse the assignment, set HideHiddenTests.enabled
 # to True: the hidden tests' source and grading tracebacks disappear, their messages stay.

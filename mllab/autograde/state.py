@@ -16,6 +16,9 @@ from mllab.paths import Course
 # Every status a student can have after a run. Only "graded" means nothing went wrong.
 STATUSES = {
     "graded": "graded normally",
+    "tampered": "the notebook's own run of a hidden check gave more points than the judge's re-check outside "
+                "the kernel (patched libraries or grading helpers, a skipped or rewritten test cell): the judge's "
+                "lower score counts",
     "repaired": "graded after a repair: of a copy of the file by mllab, or of test cells by nbgrader (see the detail)",
     "timeout": "a cell ran past the per-cell time limit and was interrupted",
     "memory": "the notebook ran out of its memory allowance",

@@ -38,13 +38,19 @@ def _findings(nb) -> list[tuple[str, str]]:
     return found
 
 
-SEVERITY = ("wall-limit", "kernel-died", "memory", "timeout", "repaired")
+SEVERITY = ("tampered", "wall-limit", "kernel-died", "memory", "timeout", "repaired")
+
+
+def _overruled(nb) -> list[tuple[str, str]]:
+    """The judge's findings: test cells whose kernel score it did not trust (see mllab.autograde.judge)."""
+    cells = nb.metadata.get("mllab", {}).get("overruled_cells", [])
+    return [("tampered", f"the judge overruled the notebook's own result in {', '.join(cells)}")] if cells else []
 
 
 def judge(autograded_path, intake) -> tuple[str, str]:
     """The outcome status and a one-line detail for a notebook nbgrader has just autograded."""
     nb = nbformat.read(autograded_path, as_version=4)
-    findings = _findings(nb)
+    findings = _overruled(nb) + _findings(nb)
     statuses = {status for status, _ in findings}
     if intake.notes:  # repaired by mllab, or something nbgrader restores (a deleted test cell)
         statuses.add("repaired")

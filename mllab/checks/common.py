@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable, Iterable, Mapping
 
+import numpy as np
 import torch
 
+from mllab.grading import transcript
 from mllab.grading.compare import expect_close
 from mllab.grading.scoring import Part, call_student, require_library, require_own
 
 
+def recorded(check: Callable) -> Callable:
+    """A graded check whose calls to student functions are recorded for the judge (see transcript)."""
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        with transcript.recording(f"{check.__module__}.{check.__name__}"):
+            return check(*args, **kwargs)
+    return run
+
+
+SEED_VARIABLE = "MLLAB_CHECK_SEED"
+
+
+def run_seed() -> int:
+    """The grader's secret salt for this submission's inputs (``$MLLAB_CHECK_SEED``; 0 when unset).
+
+    ``mllab autograde`` derives it from a course secret and the submission's fingerprint, so a
+    student who prints the hidden checks cannot know the inputs of the next grading run.
+    """
+    try:
+        return int(os.environ.get(SEED_VARIABLE, "0")) % 2**31
+    except ValueError:
+        return 0
+
+
 def generator(seed: int) -> torch.Generator:
-    """A seeded generator: inputs are fresh for the student but the same at every regrade."""
-    return torch.Generator().manual_seed(seed)
+    """A seeded generator: the same inputs at every regrade of the same submission."""
+    return torch.Generator().manual_seed(seed + run_seed())
+
+
+def numpy_generator(seed: int) -> np.random.Generator:
+    """The NumPy counterpart of :func:`generator`."""
+    salt = run_seed()
+    return np.random.default_rng([seed, salt] if salt else seed)
 
 
 def own_result(function: Callable, *args, what: str, **kwargs):

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from mllab.checks import common
-from mllab.checks.common import cases_part, generator, library_result, own_result
+from mllab.checks.common import cases_part, generator, library_result, numpy_generator, own_result, recorded
 from mllab.checks.ssim_reference import ssim_references, ssim_mistakes
 from mllab.grading.compare import expect_close
 from mllab.grading.scoring import Part, score
@@ -74,6 +74,7 @@ def _mse_ref(x, y):
     return torch.nn.MSELoss()(x.double(), y.double())
 
 
+@recorded
 def mae_loss_own(mae_loss, *, points: float) -> float:
     """`mae_loss(input, target)`: mean absolute error with torch math only."""
     run = lambda x, y: own_result(mae_loss, x, y, what="mae_loss")
@@ -81,6 +82,7 @@ def mae_loss_own(mae_loss, *, points: float) -> float:
                              reference=_mae_ref, mistakes=_mae_mistakes)], points=points)
 
 
+@recorded
 def mse_loss_own(mse_loss, *, points: float) -> float:
     """`mse_loss(input, target)`: mean squared error with torch math only."""
     run = lambda x, y: own_result(mse_loss, x, y, what="mse_loss")
@@ -88,6 +90,7 @@ def mse_loss_own(mse_loss, *, points: float) -> float:
                              reference=_mse_ref, mistakes=_mse_mistakes)], points=points)
 
 
+@recorded
 def mae_mse_library(mae_loss_lib, mse_loss_lib, *, points: float) -> float:
     """`mae_loss_lib` / `mse_loss_lib`: the same losses through torch.nn."""
     mae = lambda x, y: library_result(mae_loss_lib, x, y, what="mae_loss_lib", uses=NN_LOSSES,
@@ -140,6 +143,7 @@ def _ce_mistakes(logits, target):
     }
 
 
+@recorded
 def cross_entropy_own(cross_entropy, *, points: float) -> float:
     """`cross_entropy(input, target)` on ordinary logits."""
     run = lambda x, t: own_result(cross_entropy, x, t, what="cross_entropy")
@@ -147,6 +151,7 @@ def cross_entropy_own(cross_entropy, *, points: float) -> float:
                              reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
 
 
+@recorded
 def cross_entropy_stable(cross_entropy, *, points: float) -> float:
     """`cross_entropy` stays finite and right for logits × 100 and × 1000 (the LogSumExp trick)."""
     def run(x, t):
@@ -160,6 +165,7 @@ def cross_entropy_stable(cross_entropy, *, points: float) -> float:
                              reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
 
 
+@recorded
 def cross_entropy_library(cross_entropy_lib, *, points: float) -> float:
     """`cross_entropy_lib` uses torch.nn.CrossEntropyLoss."""
     run = lambda x, t: library_result(cross_entropy_lib, x, t, what="cross_entropy_lib",
@@ -175,6 +181,7 @@ def _logsoftmax_nll(function):
                                        use="torch.nn.LogSoftmax followed by torch.nn.NLLLoss()")
 
 
+@recorded
 def cross_entropy_logsoftmax_nll(function, *, points: float) -> float:
     """`cross_entropy_logsoftmax_nll` composes LogSoftmax and NLLLoss (and agrees with CE)."""
     return score([cases_part("LogSoftmax + NLLLoss", _logsoftmax_nll(function),
@@ -242,6 +249,7 @@ def _cosine_mistakes(preds, target):
     return mistakes
 
 
+@recorded
 def cosine_similarity_own(cosine_similarity, *, points: float) -> float:
     """`cosine_similarity(preds, target)`: one similarity per row, shape (N,)."""
     run = lambda p, t: own_result(cosine_similarity, p, t, what="cosine_similarity")
@@ -249,6 +257,7 @@ def cosine_similarity_own(cosine_similarity, *, points: float) -> float:
                              reference=_cosine_ref, mistakes=_cosine_mistakes)], points=points)
 
 
+@recorded
 def cosine_similarity_library(cosine_similarity_lib, *, points: float) -> float:
     """`cosine_similarity_lib` uses torchmetrics.CosineSimilarity(reduction='none')."""
     run = lambda p, t: library_result(cosine_similarity_lib, p, t, what="cosine_similarity_lib",
@@ -315,6 +324,7 @@ def _accuracy_part(get_result, average: str, weight: float) -> Part:
     return Part(f"average={average!r}", check, weight)
 
 
+@recorded
 def accuracy_own(accuracy, *, points: float) -> float:
     """`accuracy(preds, target, num_classes, average)` for micro, macro and none."""
     run = lambda p, t, c, a: own_result(accuracy, p, t, c, average=a, what="accuracy")
@@ -322,6 +332,7 @@ def accuracy_own(accuracy, *, points: float) -> float:
                   _accuracy_part(run, "none", 3)], points=points)
 
 
+@recorded
 def accuracy_library(accuracy_lib, *, points: float) -> float:
     """`accuracy_lib` uses torchmetrics' MulticlassAccuracy."""
     run = lambda p, t, c, a: library_result(accuracy_lib, p, t, c, average=a, what="accuracy_lib",
@@ -383,12 +394,14 @@ def _roc_part(get_result, ties: bool, weight: float) -> Part:
     return Part(name, check, weight)
 
 
+@recorded
 def roc_own(roc_curve_points, *, points: float) -> float:
     """`roc_curve_points(preds, target, thresholds) -> (fpr, tpr)` aligned with thresholds."""
     run = lambda p, t, th: own_result(roc_curve_points, p, t, th, what="roc_curve_points")
     return score([_roc_part(run, ties=False, weight=7), _roc_part(run, ties=True, weight=3)], points=points)
 
 
+@recorded
 def roc_library(roc_curve_lib, *, points: float) -> float:
     """`roc_curve_lib` uses torchmetrics' BinaryROC at the same thresholds."""
     run = lambda p, t, th: library_result(roc_curve_lib, p, t, th, what="roc_curve_lib",
@@ -475,6 +488,7 @@ def _mask_part(name, get_result, reference, mistakes) -> Part:
     return Part(name, check)
 
 
+@recorded
 def dice_own(dice_, *, points: float) -> float:
     """`dice_(pred, gt, ignore_index=2)`: Dice of the pet region."""
     run = lambda p, t: own_result(dice_, p, t, ignore_index=2, what="dice_")
@@ -482,6 +496,7 @@ def dice_own(dice_, *, points: float) -> float:
                  points=points)
 
 
+@recorded
 def dice_library(dice_lib, *, points: float) -> float:
     """`dice_lib(pred, gt)` uses torchmetrics.segmentation.DiceScore."""
     run = lambda p, t: library_result(dice_lib, p, t, what="dice_lib", uses=TORCHMETRICS,
@@ -505,7 +520,7 @@ def _cat_crop(rows: slice, cols: slice) -> np.ndarray:
 
 def _image_pairs():
     """Pairs of H×W×C or H×W float images in [0, 1]: the seed's kinds of distortion, small."""
-    g = np.random.default_rng(707)
+    g = numpy_generator(707)
     cat = _cat_crop(slice(60, 108), slice(150, 214))          # 48 × 64 × 3
     gray = _cat_crop(slice(120, 160), slice(200, 240)).mean(axis=2)  # 40 × 40
     noisy = np.clip(cat + g.normal(0, 0.08, cat.shape), 0, 1)
@@ -542,6 +557,7 @@ def _ssim_part(get_result) -> Part:
     return Part("SSIM_ on image pairs", check)
 
 
+@recorded
 def ssim_own(SSIM_, *, points: float) -> float:
     """`SSIM_(img1, img2)`: mean SSIM with an 11×11 Gaussian window (σ = 1.5), L = 1."""
     run = lambda a, b: own_result(SSIM_, a, b, what="SSIM_")
@@ -560,7 +576,7 @@ def _to_tensor_mistakes(image: np.ndarray):
 
 
 def _check_to_tensor(function) -> None:
-    g = np.random.default_rng(708)
+    g = numpy_generator(708)
     images = [g.random((5, 7, 3)), g.random((4, 4, 1)), g.random((2, 9, 4)),
               g.random((6, 5, 3)).astype(np.float32), _cat_crop(slice(0, 300), slice(0, 451))]
     for image in images:
@@ -574,6 +590,7 @@ def _check_to_tensor(function) -> None:
                      mistakes=_to_tensor_mistakes(image))
 
 
+@recorded
 def to_tensor_own(np_whc_to_tensor_bcwh, *, points: float) -> float:
     """`np_whc_to_tensor_bcwh(img)`: H×W×C numpy → 1×C×H×W float tensor (a permutation)."""
     return score([Part("np_whc_to_tensor_bcwh", lambda: _check_to_tensor(np_whc_to_tensor_bcwh))],
@@ -601,6 +618,7 @@ def _ssim_lib_mistakes(a, b):
             _quiet(StructuralSimilarityIndexMeasure(data_range=255.0), a.double(), b.double())}
 
 
+@recorded
 def ssim_library(ssim_lib, *, points: float) -> float:
     """`ssim_lib(img1, img2)` on 1×C×H×W tensors uses torchmetrics' SSIM with data_range=1.0."""
     run = lambda a, b: library_result(ssim_lib, a, b, what="ssim_lib", uses=TORCHMETRICS,

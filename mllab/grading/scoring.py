@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from mllab.grading import transcript
 from mllab.grading.tracer import LibraryCalls, run_traced
 
 
@@ -26,7 +27,35 @@ def _copy_argument(value):
 
 
 def call_student(function: Callable, *args, what: str, **kwargs) -> tuple[object, LibraryCalls]:
-    """Call a student's function on copies of the inputs, silently, and trace its library calls."""
+    """Call a student's function on copies of the inputs, silently, and trace its library calls.
+
+    Each call is recorded in the check's transcript; when the judge replays a check, the
+    answer comes from the transcript instead (see :mod:`mllab.grading.transcript`).
+    """
+    if transcript.is_replaying():
+        return _replayed(transcript.next_call(what))
+    try:
+        result, calls = _call(function, args, kwargs, what)
+    except StudentCodeError as error:
+        transcript.record_error(str(error))
+        raise
+    transcript.record_result(result, calls.names, calls.tampered)
+    return result, calls
+
+
+def _replayed(call: dict) -> tuple[object, LibraryCalls]:
+    if "error" in call:
+        raise StudentCodeError(str(call["error"]))
+    library = call.get("library")
+    names = [name for name in library if isinstance(name, str)] if isinstance(library, list) else []
+    try:
+        result = transcript.rebuild(call.get("result"))
+    except Exception:  # noqa: BLE001 - a malformed record is an unreadable result, not a grader crash
+        result = transcript.Unreadable("a malformed record")
+    return result, LibraryCalls(names=names, tampered=call.get("tampered") is True)
+
+
+def _call(function: Callable, args: tuple, kwargs: dict, what: str) -> tuple[object, LibraryCalls]:
     if not callable(function):
         raise StudentCodeError(f"{what} is not a function (it is {type(function).__name__})")
     args = [_copy_argument(a) for a in args]
