@@ -97,3 +97,21 @@ def test_the_sandbox_refuses_clearly_when_bubblewrap_is_missing(course, monkeypa
             probe(box)
     finally:
         box.remove()
+
+
+def test_the_disk_guard_stops_a_notebook_that_writes_too_much(tmp_path):
+    import time
+
+    from mllab.autograde.disk_guard import DiskGuard
+
+    reasons: list[str] = []
+    guard = DiskGuard([tmp_path], reasons.append, limit=10 * 1024**2, files=50)
+    guard.start()
+    try:
+        (tmp_path / "big").write_bytes(b"x" * 11 * 1024**2)
+        deadline = time.monotonic() + 10
+        while not reasons and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        guard.close()
+    assert reasons and "MB" in reasons[0] and "limit" in reasons[0]

@@ -230,6 +230,24 @@ def inside(root: int) -> list[psutil.Process]:
         return []
 
 
+def strays(root: int, *, keep: int) -> int:
+    """How many processes run in the sandbox besides its init and the process ``keep``."""
+    try:
+        init = {p.pid for p in psutil.Process(root).children()}
+    except psutil.NoSuchProcess:
+        return 0
+    return sum(1 for p in inside(root) if p.pid not in init and p.pid != keep)
+
+
+def kill_namespace(root: int) -> None:
+    """SIGKILL the sandbox's init: the kernel then kills every process of its PID namespace."""
+    try:
+        for init in psutil.Process(root).children():
+            init.kill()
+    except psutil.NoSuchProcess:
+        pass
+
+
 def host_pid(root: int, pid_inside: int) -> int:
     """The host pid of the process the sandbox knows as ``pid_inside``."""
     for process in inside(root):

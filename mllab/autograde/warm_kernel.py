@@ -91,16 +91,14 @@ class Zygote:
         """
         if self.sandbox is None or self.process.poll() is not None:
             return 0
-        processes = sandbox.inside(self.process.pid)
-        strays = [p for p in processes if p.pid != self.pid and p.ppid() != self.process.pid]  # not init, zygote
+        strays = sandbox.strays(self.process.pid, keep=self.pid)
         if strays:
             self.kill()
-        return len(strays)
+        return strays
 
     def kill(self) -> None:
         """Kill the sandbox and all in it; the next :meth:`fork` starts a fresh one."""
-        for process in sandbox.inside(self.process.pid)[:1]:  # the namespace's init: the kernel ends the rest
-            process.kill()
+        sandbox.kill_namespace(self.process.pid)
         self.process.kill()
         self.process.wait()
 

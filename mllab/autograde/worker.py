@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mllab.autograde import sandbox, warm_kernel
+from mllab.autograde.disk_guard import DiskGuard
 from mllab.autograde.execute import LEFTOVERS, GuardedExecute, stop_running_kernels
 from mllab.autograde.intake import prepare_submission
 from mllab.autograde.sandbox import Sandbox
@@ -145,11 +146,19 @@ class Worker:
     def _autograde(self, student: str) -> dict:
         reason = f"grading stopped at the wall-clock limit of {self.settings.wall_limit:.0f} s per submission"
         guard = threading.Timer(self.settings.wall_limit, stop_running_kernels, args=(reason,))
+        disk = DiskGuard([self.workspace.autograded, *self._scratch()], stop_running_kernels)
         guard.start()
+        disk.start()
         try:
             return self.api.autograde(self.settings.assignment, student, force=True, create=True)
         finally:
             guard.cancel()
+            disk.close()
+
+    @staticmethod
+    def _scratch() -> list[Path]:
+        box = warm_kernel.ZYGOTE.sandbox if warm_kernel.ZYGOTE else None
+        return [box.scratch, box.ipc] if box else []
 
 
 EXCEPTION_LINE = re.compile(r"^\s*([\w.]*(?:Error|Exception|Exit)\w*): (.+)$")

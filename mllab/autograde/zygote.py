@@ -1,9 +1,10 @@
 """A warm process that forks ready-made Python kernels: imports paid once per worker, not per student.
 
-Run as ``python -m mllab.autograde.zygote CONTROL_FD [UID]`` (UID: the uid to drop to, in a sandbox). It imports the course's heavy libraries
-(torch, torchmetrics, matplotlib, ...), then reads one JSON request per line on stdin:
-``{"argv": [...], "cwd": "...", "env": {...}, "memory_bytes": N, "cpu_seconds": N}``. For each it forks a child that
-becomes an ipykernel exactly as ``python -m ipykernel_launcher ARGS`` would, in a new session, and
+Run as ``python -m mllab.autograde.zygote CONTROL_FD [UID]`` (UID: the uid to drop to, in a
+sandbox started by root). It imports the course's heavy libraries (torch, torchmetrics,
+matplotlib, ...), then reads one JSON request per line on stdin: ``{"argv": [...], "cwd": "...",
+"env": {...}, "memory_bytes": N, "cpu_seconds": N}``. For each it forks a child that becomes an
+ipykernel exactly as ``python -m ipykernel_launcher ARGS`` would, in a new session, and
 writes ``{"pid": PID}`` to CONTROL_FD. The kernel outputs of the notebook are the same as with a
 cold kernel; only the imports are already done. It exits when stdin closes.
 """
