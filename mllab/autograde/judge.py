@@ -107,6 +107,8 @@ def rerun(call: HiddenCall, calls: list[dict] | None) -> Verdict:
             points = check(*[None] * call.arity, points=call.points)
         except AssertionError as failure:
             return Verdict(0.0, printed.getvalue(), str(failure))
+        except Exception as error:  # noqa: BLE001 - a record that breaks the check earns nothing
+            return Verdict(0.0, printed.getvalue(), f"the recorded answers could not be checked ({error!r})")
     return Verdict(float(points), printed.getvalue())
 
 
