@@ -5,7 +5,8 @@ plain nbgrader also survives (invalid JSON, an empty file, a deleted test cell, 
 cell; the other broken cases of mllab.broken_class defeat plain nbgrader, so scores would differ).
 Each way grades its own copy of the course, in the same run. Prints wall time, seconds per
 submission, speed-ups and whether all scores agree.
-Run it with `make bench-class`. Not a test.
+Then the sandbox's cost: the same class with `--jobs 1`, without and with the bubblewrap sandbox
+(`--sandbox-only` runs just this part). Run it with `make bench-class`. Not a test.
 """
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ WAYS = {
     "mllab autograde --jobs 1": lambda c: autograde_class(c, ASSIGNMENT, jobs=1, say=lambda _: None),
     "mllab autograde --jobs 2": lambda c: autograde_class(c, ASSIGNMENT, jobs=2, say=lambda _: None),
 }
+# The sandbox's cost: the same worker with and without bubblewrap (and the judge runs in both).
+SANDBOX_WAYS = {
+    "--jobs 1 --unsafe-no-sandbox": lambda c: autograde_class(c, ASSIGNMENT, jobs=1, sandboxed=False,
+                                                              say=lambda _: None),
+    "--jobs 1 (sandboxed)": lambda c: autograde_class(c, ASSIGNMENT, jobs=1, say=lambda _: None),
+}
 
 
 def _time(ways: dict, folder: Path, students: tuple, broken: tuple) -> dict[str, tuple[float, dict]]:
@@ -84,13 +91,23 @@ def _print(title: str, results: dict[str, tuple[float, dict]], size: int) -> Non
     print(f"  scores identical: {agree}" + ("" if agree else f"  {score_sets}"))
 
 
+def _print_sandbox_cost(results: dict[str, tuple[float, dict]], size: int) -> None:
+    (bare, _), (boxed, _) = results.values()
+    print(f"  sandbox cost: {(boxed - bare) / size:+.2f} s per submission ({(boxed / bare - 1) * 100:+.1f} %)")
+
+
 def main() -> None:
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    only_sandbox = "--sandbox-only" in sys.argv[1:]
     with tempfile.TemporaryDirectory() as tmp:
         students = _class(CLASS_SIZE - len(BROKEN))
-        _print("class: correct, partial, blank and broken", _time(WAYS, Path(tmp) / "class", students, BROKEN),
-               CLASS_SIZE)
+        if not only_sandbox:
+            _print("class: correct, partial, blank and broken", _time(WAYS, Path(tmp) / "class", students, BROKEN),
+                   CLASS_SIZE)
+        sandbox = _time(SANDBOX_WAYS, Path(tmp) / "sandbox", students, BROKEN)
+        _print("the sandbox's cost", sandbox, CLASS_SIZE)
+        _print_sandbox_cost(sandbox, CLASS_SIZE)
 
 
 if __name__ == "__main__":
