@@ -124,10 +124,49 @@ class TaskSummary(Preprocessor):
         return nb, resources
 
 
+def hidden_lines(nb) -> list[str]:
+    """The lines of every hidden-test block in the notebook (long enough to be worth hiding)."""
+    lines = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and _grade(cell):
+            for block in _HIDDEN.findall(cell.source):
+                lines += [line.strip() for line in block.splitlines()[1:-1] if len(line.strip()) >= 12]
+    return sorted(set(lines), key=len, reverse=True)
+
+
+def _redact(text, lines: list[str]):
+    text = "".join(text) if isinstance(text, list) else text
+    for line in lines:
+        text = text.replace(line, "[hidden test]")
+    return text
+
+
+def redact_outputs(cell, lines: list[str]) -> None:
+    """Replace hidden-test lines that code printed (e.g. from an IPython hook) in a cell's outputs."""
+    for output in cell.get("outputs", []):
+        if "text" in output:
+            output.text = _redact(output.text, lines)
+        for mime in ("text/plain", "text/html", "text/markdown"):
+            if mime in output.get("data", {}):
+                output.data[mime] = _redact(output.data[mime], lines)
+        if output.output_type == "error":
+            output.evalue = _redact(output.evalue, lines)
+
+
 class HideHiddenTests(Preprocessor):
-    """Drop hidden-test source and grading tracebacks from test cells; keep the messages."""
+    """Drop hidden-test source and grading tracebacks from test cells; keep the messages.
+
+    Hidden-test lines that a notebook printed into any output are replaced as well.
+    """
 
     enabled = Bool(False).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        lines = hidden_lines(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                redact_outputs(cell, lines)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and _grade(cell):

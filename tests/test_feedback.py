@@ -46,3 +46,18 @@ def test_hidden_tests_can_be_hidden_while_their_messages_stay(demo_run):
     assert "calls torch.nn.L1Loss" in hidden
     shown = _feedback(demo_run.course, "forbidden_calls")
     assert "BEGIN HIDDEN TESTS" in shown  # nbgrader's default, for contrast
+
+
+def test_hidden_test_lines_a_notebook_printed_are_hidden_too():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from mllab.feedback import HideHiddenTests
+
+    test = new_code_cell("### BEGIN HIDDEN TESTS\n_points = hidden.mse_loss_own(mse_loss, points=3)\n"
+                         "### END HIDDEN TESTS\nprint('visible')",
+                         metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "t", "points": 3}})
+    spy = new_code_cell("print(_ih[-1])")  # what an IPython history or pre_run_cell hook would print
+    spy.outputs = [new_output("stream", name="stdout", text="_points = hidden.mse_loss_own(mse_loss, points=3)\n")]
+    nb, _ = HideHiddenTests(enabled=True).preprocess(new_notebook(cells=[test, spy]), {})
+    assert "mse_loss_own" not in nb.cells[1].outputs[0].text and "[hidden test]" in nb.cells[1].outputs[0].text
+    assert "mse_loss_own" not in nb.cells[0].source
