@@ -143,3 +143,12 @@ def _notebook(cells: list):
     from nbformat.v4 import new_notebook
 
     return new_notebook(cells=cells)
+
+
+def test_a_result_that_is_no_valid_score_is_replaced_instead_of_crashing_nbgrader():
+    optional = new_code_cell("1.0", metadata={"nbgrader": {"grade": True, "solution": False, "locked": True,
+                                                           "grade_id": "test_optional", "points": 0}})
+    optional.outputs = [new_output("execute_result", data={"text/plain": "1.0"}, execution_count=1)]
+    nb = _notebook([optional])
+    JudgeTestCells().preprocess(nb, {})
+    assert nb.cells[0].outputs[0].output_type == "error" and "not a valid score" in nb.cells[0].outputs[0].evalue

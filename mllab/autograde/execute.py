@@ -78,6 +78,14 @@ class GuardedExecute(Execute):
             cause = STOP_REASON.get("reason", "the kernel exited or crashed (os._exit, a segfault, or a fatal error)")
             return self._end(cell, resources, KERNEL_DIED, f"the kernel died while running this cell: {cause}",
                              f"the kernel died in an earlier cell: {cause}")
+        except ValueError as error:  # jupyter_client refuses a message: e.g. a forked child wrote to the channels
+            if "Signature" not in str(error):
+                raise
+            self._kill_kernel()
+            return self._end(cell, resources, KERNEL_DIED,
+                             "the kernel sent a message that failed its signature check (a process the notebook "
+                             "forked may have written to the kernel's channels); the kernel was stopped",
+                             "the kernel was stopped in an earlier cell after a corrupted message")
         except CellTimeoutError:  # past the time limit, and the interrupt did not stop it
             self._kill_kernel()
             return self._end(cell, resources, "CellTimeoutError",

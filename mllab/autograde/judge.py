@@ -157,10 +157,14 @@ class JudgeTestCells(NbGraderPreprocessor):
 
     def _judge(self, cell: NotebookNode) -> bool:
         """Judge one test cell; True if the kernel's score was higher and the cell was rewritten."""
+        try:
+            kernel_points, _ = determine_grade(cell, self.log)
+        except ValueError as error:  # e.g. a "partial credit" above the cell's points: nbgrader would crash
+            cell.outputs = [_error(f"this test cell's result is not a valid score ({error})")]
+            return True
         call = hidden_call(cell.source)
         if call is None:
             return False
-        kernel_points, _ = determine_grade(cell, self.log)
         verdict = rerun(call, transcript_of(cell, call.name))
         if kernel_points is None or verdict.points >= kernel_points - 1e-9:
             return False

@@ -1,0 +1,138 @@
+"""Can a hostile submission gain points, touch anything outside its folder, or outlive its grading?"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from mllab import nbgrader_steps as steps
+from mllab.autograde.run import autograde_class
+from mllab.demo_class import LOSS_AND_METRIC, write_submissions
+from mllab.hostile_class import CASES, MARK, honest_base, write_hostile_class
+from mllab.scores import assignment_scores
+from tests.conftest import ASSIGNMENT, copy_course
+
+GRADER_WRITES = ("autograded", "feedback", ".mllab", "gradebook.db", "gradebook.db-journal")
+MARKER_PLACES = (Path.home() / MARK, Path("/tmp") / MARK, Path("/") / MARK)
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    """sha256 of every file the grader itself does not write."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if relative.parts[0] in GRADER_WRITES or not path.is_file():
+            continue
+        files[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return files
+
+
+class Listener:
+    """A TCP server on loopback that counts who reached it."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
+
+
+def _marked_processes() -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline", "username"]):
+        try:
+            if any(MARK in part for part in process.info["cmdline"] or []) or process.uids().real >= 61000:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    for place in MARKER_PLACES:
+        place.unlink(missing_ok=True)
+    course = copy_course(tmp_path_factory.mktemp("hostile"))
+    steps.generate_release(course, ASSIGNMENT)
+    write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in ("perfect", "blank")))
+    listener = Listener()
+    students = write_hostile_class(course, ASSIGNMENT, port=listener.port)
+    before = _snapshot(course.root)
+    outcomes = {o.student: o for o in autograde_class(course, ASSIGNMENT, jobs=2, memory_gb=3.0, cell_timeout=10,
+                                                      wall_limit=60, say=lambda line: None)}
+    time.sleep(8)  # a daemon that survived would act now
+    scores = {s.student: s.auto_score for s in assignment_scores(course, ASSIGNMENT)}
+    yield course, outcomes, scores, before, listener, students
+    listener.server.close()
+    for place in MARKER_PLACES:
+        place.unlink(missing_ok=True)
+
+
+def test_every_hostile_submission_was_graded(hostile_run):
+    _, outcomes, _, _, _, students = hostile_run
+    assert set(students) <= set(outcomes)
+    assert {s: o.status for s, o in outcomes.items() if o.status == "error"} == {}
+
+
+def test_the_honest_students_get_their_honest_scores(hostile_run):
+    _, _, scores, *_ = hostile_run
+    assert scores["perfect"] == 100 and scores["blank"] == 0
+    assert scores["honest_wrong"] == 97  # the MSE tasks lose their 3 points
+
+
+@pytest.mark.parametrize("case", [c.student_id for c in CASES])
+def test_no_attack_scores_above_its_honest_base(hostile_run, case):
+    _, outcomes, scores, *_ = hostile_run
+    assert scores[case] <= scores[honest_base(case)], outcomes[case]
+
+
+@pytest.mark.parametrize("case", ["patch_math_isclose", "patch_grading_helpers", "input_transformer",
+                                  "skip_execution_tags"])
+def test_a_cheat_that_fooled_the_notebooks_own_check_is_reported_as_tampered(hostile_run, case):
+    _, outcomes, *_ = hostile_run
+    assert outcomes[case].status == "tampered", outcomes[case]
+
+
+def test_no_file_outside_a_students_working_copy_changed(hostile_run):
+    course, _, _, before, *_ = hostile_run
+    after = _snapshot(course.root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert changed == []
+    assert [str(p) for p in MARKER_PLACES if p.exists()] == []
+
+
+def test_no_process_survives_grading(hostile_run):
+    assert _marked_processes() == []
+    assert not [p for p in psutil.process_iter(["cmdline"]) if any(
+        "mllab.autograde" in part for part in (p.info["cmdline"] or []))]
+
+
+def test_nothing_reached_the_network(hostile_run):
+    *_, listener, _ = hostile_run
+    assert listener.connections == 0
+
+
+def test_no_solution_gradebook_or_other_student_reaches_an_output(hostile_run):
+    course, *_ = hostile_run
+    for case in ("read_source", "read_other_students", "write_gradebook", "gradebook_daemon"):
+        nb = nbformat.read(course.root / "autograded" / case / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+        printed = json.dumps([cell.get("outputs", []) for cell in nb.cells])
+        for secret in ("BEGIN SOLUTION", "SQLite format 3", "honest_wrong", "submitted/perfect"):
+            assert secret not in printed, (case, secret)
