@@ -38,6 +38,17 @@ c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPrep
                                        LimitOutput, LimitOutputSize, SaveAutoGrades, AssignLatePenalties,
                                        CheckCellMetadata]
 
+# Tamper evidence: the autograded notebook records which locked or test cells OverwriteCells put
+# back (edited, deleted) and which test cells were moved (nb.metadata["mllab"]["restored_cells"]).
+from nbgrader.preprocessors import (  # noqa: E402
+    CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
+
+from mllab.autograde.restored import NoteSubmittedCells, RecordRestoredCells  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, NoteSubmittedCells,
+                                      OverwriteCells, RecordRestoredCells, CheckCellMetadata]
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {("language_info", "name"), ("mllab",)}
+
 # Feedback pages: a per-task summary on top. To reuse the assignment, set HideHiddenTests.enabled
 # to True: the hidden tests' source and grading tracebacks disappear, their messages stay.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402

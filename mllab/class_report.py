@@ -80,6 +80,29 @@ class Failure(NamedTuple):
     students: int
 
 
+class Tampering(NamedTuple):
+    """Test cells of one student that nbgrader restored, or that the judge overruled."""
+
+    student: str
+    restored: str  # e.g. "test_mse_own (edited), test_ce_own (deleted)"
+    overruled: str  # grade ids whose own result the judge did not trust
+
+
+def _tampering(course: Course, assignment: str, rows: list[StudentRow]) -> list[Tampering]:
+    """From each autograded notebook's record (mllab.autograde.restored and mllab.autograde.judge)."""
+    found = []
+    for row in rows:
+        restored, overruled = [], []
+        for path in _autograded_notebooks(course, assignment, row.student):
+            record = nbformat.read(path, as_version=4).metadata.get("mllab", {})
+            restored += [f"{c.get('grade_id')} ({', '.join(map(str, c.get('reasons', [])))})"
+                         for c in record.get("restored_cells", []) if isinstance(c, dict)]
+            overruled += [str(g) for g in record.get("overruled_cells", [])]
+        if restored or overruled:
+            found.append(Tampering(row.student, ", ".join(restored), ", ".join(overruled)))
+    return found
+
+
 @dataclass
 class ClassReport:
     assignment: str
@@ -89,6 +112,7 @@ class ClassReport:
     failures: list[Failure]
     attention: list[Attention]
     backlog_cells: list[tuple[str, int]]  # (grade_id, students whose grade is still pending)
+    tampering: list[Tampering] = field(default_factory=list)
 
     @property
     def grade_ids(self) -> list[str]:
@@ -252,7 +276,7 @@ def collect(course: Course, assignment: str) -> ClassReport:
     tests = _pass_rates(rows, cells)
     failures = _failures(course, assignment, rows, {t.grade_id for t in tests})
     return ClassReport(assignment, cells, rows, tests, failures, _attention(rows, outcomes, assignment),
-                       _backlog(rows, cells))
+                       _backlog(rows, cells), _tampering(course, assignment, rows))
 
 
 def _number(value: float | None) -> str:

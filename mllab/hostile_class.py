@@ -47,6 +47,7 @@ class HostileCase:
     at_end: bool = False
     tag_tests: bool = False  # tag every test cell `skip-execution`
     append: tuple[tuple[str, str], ...] = ()  # (text of a solution cell, code added at its end)
+    edit_tests: bool = False  # edit test_mse_own, delete test_ce_own, move test_cosine_lib to the end
 
 
 def _patch(target: str, value: str = "True") -> str:
@@ -165,6 +166,7 @@ def mse_loss(input, target):
 def cosine_similarity(preds, target):
     return torch.zeros(preds.shape[0]).as_subclass(_Liar)
 """))),
+    HostileCase("edited_deleted_moved_tests", "perfect", "", edit_tests=True),
     HostileCase("fork_bomb", "perfect", f"""
 import os, sys, time
 children = 0
@@ -230,6 +232,14 @@ def _test_cells(nb):
             and not c.metadata["nbgrader"].get("solution")]
 
 
+def _edit_delete_move(nb) -> None:
+    def at(grade_id: str) -> int:
+        return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    nb.cells[at("test_mse_own")].source = "pass"
+    del nb.cells[at("test_ce_own")]
+    nb.cells.append(nb.cells.pop(at("test_cosine_lib")))
+
+
 def wrong_notebook(perfect):
     """The perfect notebook with MSE summed instead of averaged (its test cells lose their points)."""
     nb = copy.deepcopy(perfect)
@@ -249,6 +259,8 @@ def hostile_notebook(case: HostileCase, perfect):
         for cell in nb.cells:
             if cell.cell_type == "code" and marker in cell.source:
                 cell.source += "\n" + code
+    if case.edit_tests:
+        _edit_delete_move(nb)
     if case.tag_tests:
         for cell in _test_cells(nb):
             cell.metadata.setdefault("tags", []).append("skip-execution")

@@ -175,6 +175,13 @@ def _attention(report: ClassReport) -> str:
                   empty="Every submission was graded normally.")
 
 
+def _tampering(report: ClassReport) -> str:
+    rows = [[t.student, _detail(t.restored), _detail(t.overruled)] for t in report.tampering]
+    return _table("tampering-table", ["student", "test cells restored from the gradebook",
+                                      "test cells the judge overruled"], rows,
+                  empty="No test cell was edited, deleted or moved, and the judge overruled none.")
+
+
 def _backlog(report: ClassReport) -> str:
     total = sum(len(r.pending) for r in report.students)
     skipped = sum(1 for r in report.students if r.status == NOT_GRADED)
@@ -203,6 +210,7 @@ def render(report: ClassReport) -> str:
                 ("pass-rates", "Pass rate per test cell", _pass_rates(report)),
                 ("failures", "Most frequent failure messages", _failures(report)),
                 ("attention", "Submissions whose grading failed or needed attention", _attention(report)),
+                ("tampering", "Restored and overruled test cells", _tampering(report)),
                 ("backlog", "Manual grading backlog", _backlog(report)),
                 ("students", "All students", _students(report))]
     body = "".join(f'<section id="{sid}"><h2>{heading}</h2>{content}</section>' for sid, heading, content in sections)

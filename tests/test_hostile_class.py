@@ -136,3 +136,21 @@ def test_no_solution_gradebook_or_other_student_reaches_an_output(hostile_run):
         printed = json.dumps([cell.get("outputs", []) for cell in nb.cells])
         for secret in ("BEGIN SOLUTION", "SQLite format 3", "honest_wrong", "submitted/perfect"):
             assert secret not in printed, (case, secret)
+
+
+def test_restored_and_overruled_test_cells_are_recorded_and_reported(hostile_run):
+    from mllab.class_report import collect
+
+    course, outcomes, scores, *_ = hostile_run
+    nb = nbformat.read(course.root / "autograded" / "edited_deleted_moved_tests" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                       as_version=4)
+    assert nb.metadata["mllab"]["restored_cells"] == [
+        {"grade_id": "test_mse_own", "reasons": ["edited"]}, {"grade_id": "test_ce_own", "reasons": ["deleted"]},
+        {"grade_id": "test_cosine_lib", "reasons": ["moved"]}]
+    assert scores["edited_deleted_moved_tests"] == scores["perfect"]  # the restored tests still count
+    perfect = nbformat.read(course.root / "autograded" / "perfect" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    assert perfect.metadata["mllab"] == {"restored_cells": [], "overruled_cells": []}
+    listed = {t.student: t for t in collect(course, ASSIGNMENT).tampering}
+    assert "test_ce_own (deleted)" in listed["edited_deleted_moved_tests"].restored
+    assert "test_mse_own" in listed["skip_execution_tags"].overruled
+    assert "perfect" not in listed and "honest_wrong" not in listed

@@ -29,6 +29,7 @@ def record_graded(course: Course, assignment: str, students: list[str]) -> dict[
         shutil.rmtree(staging / leftover)  # from an interrupted run: never record stale work
     try:
         run_nbgrader(course, "autograde", assignment, "--force", "--no-execute", "--JudgeTestCells.enabled=False",
+                     "--NoteSubmittedCells.enabled=False", "--RecordRestoredCells.enabled=False",
                      f"--CourseDirectory.submitted_directory={staging}")
         why = ""
     except PipelineError as error:  # nbgrader went on with the others; find who is missing
