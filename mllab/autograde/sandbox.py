@@ -103,13 +103,8 @@ class Sandbox:
 
     def popen_options(self) -> dict:
         """How to start bwrap: with the limits on processes, file size and core dumps set."""
-        return {"preexec_fn": self._limit}
-
-    def _limit(self) -> None:
         nproc = self.max_processes if self.uid is not None else _own_tasks() + self.max_processes
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        return {"preexec_fn": lambda: _limit(nproc)}  # counted here: preexec_fn must stay trivial
 
     # ------------------------------------------------------------------ folders and environment
 
@@ -159,6 +154,13 @@ def empty(folder: Path) -> None:
             shutil.rmtree(item, ignore_errors=True)
         else:
             item.unlink(missing_ok=True)
+
+
+def _limit(nproc: int) -> None:
+    """In the forked child, before bwrap starts: limits every process of the sandbox inherits."""
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def _system_mounts() -> list[str]:
