@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mllab.autograde.sandbox import Sandbox, SandboxUnavailable, probe
+from mllab.autograde.sandbox import UID_ENV, Sandbox, SandboxUnavailable, first_uid, probe
 
 PROBE = r"""
 import json, os, socket, sys
@@ -115,3 +115,12 @@ def test_the_disk_guard_stops_a_notebook_that_writes_too_much(tmp_path):
     finally:
         guard.close()
     assert reasons and "MB" in reasons[0] and "limit" in reasons[0]
+
+
+@pytest.mark.parametrize("value", ["12", "sixty", "-5"])
+def test_a_first_sandbox_uid_that_is_no_uid_is_refused_with_advice(monkeypatch, value):
+    monkeypatch.setenv(UID_ENV, value)
+    with pytest.raises(SandboxUnavailable, match=f"{UID_ENV}=.* is not a uid .*unset it"):
+        first_uid()
+    monkeypatch.setenv(UID_ENV, "70000")
+    assert first_uid() == 70000

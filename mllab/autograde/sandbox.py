@@ -29,7 +29,8 @@ import psutil
 
 from mllab.errors import MllabError
 
-FIRST_UID = 61000  # sandbox uids when started as root: FIRST_UID + worker slot
+FIRST_UID = 61000  # sandbox uids when started as root: first_uid() + worker slot
+UID_ENV = "MLLAB_SANDBOX_FIRST_UID"  # another first uid, for two runs at once on one machine
 MAX_PROCESSES = 256  # tasks (processes and threads) one sandbox may hold at once
 MAX_FILE_BYTES = 512 * 1024**2  # no single file a kernel writes may be larger
 SYSTEM_READONLY = ("/usr", "/etc")
@@ -40,6 +41,16 @@ class SandboxUnavailable(MllabError):
     """bubblewrap is missing or cannot create namespaces on this machine."""
 
     exit_code = 6
+
+
+def first_uid() -> int:
+    """The uid of worker slot 0's sandbox when started as root: FIRST_UID, or $MLLAB_SANDBOX_FIRST_UID.
+    Two `mllab autograde` runs at once on one machine should each get their own range."""
+    value = os.environ.get(UID_ENV, str(FIRST_UID))
+    if not value.isdigit() or not 1000 <= int(value) < 2**31 - 1000:
+        raise SandboxUnavailable(f"{UID_ENV}={value!r} is not a uid between 1000 and 2**31 - 1000: "
+                                 "unset it, or give the first uid of a range no account uses")
+    return int(value)
 
 
 def bwrap_executable() -> str | None:
@@ -77,7 +88,7 @@ class Sandbox:
         ipc = Path(tempfile.mkdtemp(prefix="mllab-ipc-"))  # short: a Unix socket path has at most 107 bytes
         readonly = [*python_paths()] + ([workspace / "data"] if (workspace / "data").is_dir() else [])
         return cls(writable=(workspace / "autograded", scratch, ipc), readonly=tuple(readonly), scratch=scratch,
-                   ipc=ipc, uid=FIRST_UID + slot if os.geteuid() == 0 else None)
+                   ipc=ipc, uid=first_uid() + slot if os.geteuid() == 0 else None)
 
     # ------------------------------------------------------------------ the bwrap command line
 
