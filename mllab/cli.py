@@ -51,7 +51,8 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         run_demo(course, tuple(check_assignment(course, a) for a in args.assignments))
     elif args.command == "release":
         from mllab.nbgrader_steps import generate_release
-        print(generate_release(course, check_assignment(course, args.assignment)))
+        release, refreshed = generate_release(course, check_assignment(course, args.assignment))
+        print("\n".join([*(f"refreshed {path} from course.toml and data/" for path in refreshed), str(release)]))
     elif args.command == "demo-class":
         from mllab.demo_class import write_demo_class
         print("\n".join(write_demo_class(course, check_assignment(course, args.assignment))))

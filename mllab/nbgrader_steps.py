@@ -49,10 +49,16 @@ def run_nbgrader(course: Course, *args: str, timeout: float | None = None) -> st
     return log
 
 
-def generate_release(course: Course, assignment: str) -> Path:
-    """``nbgrader generate_assignment``: the student version in release/<assignment>/."""
+def generate_release(course: Course, assignment: str) -> tuple[Path, list[str]]:
+    """Refresh the source notebook's generated cells (and the README's links) from course.toml and
+    data/, then ``nbgrader generate_assignment``: the student version in release/<assignment>/.
+    Returns the release notebook and the files the refresh rewrote."""
+    from mllab.notebook_setup import sync_course
+    from mllab.paths import ASSIGNMENTS
+
+    refreshed = sync_course(course.root, assignment, ASSIGNMENTS)
     run_nbgrader(course, "generate_assignment", assignment, "--force")
-    return course.release_notebook(assignment)
+    return course.release_notebook(assignment), refreshed
 
 
 def autograde(course: Course, assignment: str, student: str | None = None) -> str:

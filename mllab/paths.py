@@ -80,7 +80,7 @@ def check_assignment(course: Course, assignment: str) -> str:
     return assignment
 
 
-COURSE_FILES = ("nbgrader_config.py", "source", "release", "data")
+COURSE_FILES = ("nbgrader_config.py", "course.toml", "requirements.txt", "source", "release", "data")
 
 
 def copy_course(root: Path, destination: Path) -> Course:

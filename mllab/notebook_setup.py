@@ -1,0 +1,189 @@
+"""The parts of a source notebook made from the course's configuration, kept fresh by `mllab release`.
+
+Two cells of every source notebook are generated, so that nothing in them is typed twice:
+
+- the header's first line, the Open-in-Colab link (from ``course.toml``);
+- the locked setup cell (grade id ``setup``): it finds the course's ``data/`` folder by walking
+  up from the notebook, or downloads the files the notebook reads into ``./data`` from the
+  course's raw files (or ``MLLAB_DATA_URL``) and checks their SHA-256; it installs the pinned
+  torchmetrics when it is missing (Colab); it silences library warnings; it prints one line
+  saying where the data came from.
+
+The README's Colab links and clone command are generated the same way. ``sync_course`` rewrites what is
+stale and says what it changed; the tests check that the committed files are fresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from string import Template
+
+import nbformat
+
+from mllab.course_config import CourseWeb, load_course_web
+from mllab.data import NOTEBOOK_DATA
+from mllab.errors import UsageError
+
+HEADER_ID, SETUP_ID = "header", "setup"
+COLAB_LINE = re.compile(r"^\[Open in Colab\]\(\S*\).*$", re.M)
+
+SETUP = Template('''\
+# Setup: run this cell first. It finds the course's data/ folder or downloads the files into ./data,
+# installs torchmetrics where it is missing (as on Colab), and keeps library warnings out of the checks.
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore")
+TORCHMETRICS = "$torchmetrics"
+DATA_URL = os.environ.get("MLLAB_DATA_URL", "$data_url")
+DATA_FILES = {  # the files of data/ this notebook reads, with their SHA-256
+$files}
+
+if importlib.util.find_spec("torchmetrics") is None:
+    _pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", TORCHMETRICS],
+                          capture_output=True, text=True)
+    if _pip.returncode:
+        raise RuntimeError(f"could not install {TORCHMETRICS}: {_pip.stderr.strip()[-1500:]}\\n"
+                           f"Install it yourself (pip install {TORCHMETRICS}), then run this cell again.")
+    importlib.invalidate_caches()
+
+
+def _find_or_download_data():
+    for folder in (Path.cwd(), *Path.cwd().resolve().parents):
+        if all((folder / "data" / name).is_file() for name in DATA_FILES):
+            return folder / "data", f"the course folder {folder}"
+    for name, sha256 in DATA_FILES.items():
+        url, path = f"{DATA_URL.rstrip('/')}/{name}", Path("data", name)
+        try:
+            payload = urllib.request.urlopen(url, timeout=60).read()
+        except (OSError, ValueError) as error:
+            raise RuntimeError(f"cannot download {url} ({error}). Check your internet connection, or put "
+                               "the course's data/ folder next to this notebook, or set MLLAB_DATA_URL.") from None
+        if hashlib.sha256(payload).hexdigest() != sha256:
+            raise RuntimeError(f"{url} is not the file this notebook needs (its SHA-256 differs): "
+                               "set MLLAB_DATA_URL to the data/ folder of this course version.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_name(path.name + ".part").write_bytes(payload)
+        path.with_name(path.name + ".part").replace(path)
+    return Path("data").resolve(), f"{DATA_URL} (downloaded into ./data)"
+
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torchmetrics
+
+%matplotlib inline
+DATA, _data_source = _find_or_download_data()
+PET = DATA / "downloaded" / "yorkshire"  # the real terrier, where `mllab fetch-data` put it
+if not all((PET / name).is_file() for name in ("image.png", "gt.png", "pred.png", "info.json")):
+    PET = DATA / "yorkshire"  # else the offline stand-in
+PET_INFO = json.loads((PET / "info.json").read_text())
+print(f"Data from {_data_source}; pet image: {PET_INFO['source']}")''')
+
+
+def torchmetrics_pin(root: Path) -> str:
+    """The ``torchmetrics==X`` line of the course's requirements.txt."""
+    path = Path(root) / "requirements.txt"
+    pins = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip().lower().startswith("torchmetrics==")]
+    if len(pins) != 1:
+        raise UsageError(f"{path} must pin torchmetrics exactly once (torchmetrics==X.Y.Z); the setup cell "
+                         "installs that version where it is missing")
+    return pins[0]
+
+
+def _sha256(path: Path) -> str:
+    if not path.is_file():
+        raise UsageError(f"{path} is missing: run `mllab make-data` in the course folder")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def setup_source(root: Path, assignment: str, web: CourseWeb) -> str:
+    """The setup cell of ``assignment``'s notebook, for the course in ``root``."""
+    files = "".join(f'    "{name}": "{_sha256(Path(root) / "data" / name)}",\n'
+                    for name in NOTEBOOK_DATA[assignment])
+    return SETUP.substitute(torchmetrics=torchmetrics_pin(root), data_url=web.data_url, files=files)
+
+
+def colab_line(web: CourseWeb, assignment: str) -> str:
+    return (f"[Open in Colab]({web.colab_url(assignment)}) · in Colab, run the setup cell first: "
+            "it downloads the data and installs torchmetrics.")
+
+
+def _header_source(current: str, line: str) -> str:
+    if COLAB_LINE.search(current):
+        return COLAB_LINE.sub(lambda _: line, current, count=1)
+    title, _, rest = current.partition("\n")
+    return f"{title}\n\n{line}\n{rest}" if rest else f"{title}\n\n{line}"
+
+
+def _cell(nb, grade_id: str, path: Path):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return cell
+    raise UsageError(f"{path} has no cell with grade id {grade_id!r}: the course tools need its "
+                     f"{grade_id} cell (see the README's instructor section)")
+
+
+def fresh_notebook(root: Path, assignment: str, nb, path: Path):
+    """``nb`` with its header link and setup cell made from the course configuration (in place)."""
+    web = load_course_web(root)
+    header = _cell(nb, HEADER_ID, path)
+    header.source = _header_source(header.source, colab_line(web, assignment))
+    _cell(nb, SETUP_ID, path).source = setup_source(root, assignment, web)
+    return nb
+
+
+def _readme_blocks(web: CourseWeb, assignments: tuple[str, ...]) -> dict[str, str]:
+    """The README's generated blocks by name: the Colab links, and the commands to get started."""
+    first = assignments[0]
+    return {
+        "colab-links": "\n".join(f"- [{a} in Colab]({web.colab_url(a)})" for a in assignments),
+        "clone": "\n".join([
+            "```bash",
+            f"git clone {web.clone_url} mllab-course && cd mllab-course",
+            "make venv                      # or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt",
+            f".venv/bin/jupyter lab release/{first}/{first}.ipynb",
+            "```"]),
+    }
+
+
+def fresh_readme(text: str, web: CourseWeb, assignments: tuple[str, ...], path: Path) -> str:
+    """``text`` with each block between ``<!-- begin NAME ... -->`` and ``<!-- end NAME -->`` made anew."""
+    for name, body in _readme_blocks(web, assignments).items():
+        pattern = re.compile(rf"(<!-- begin {name} [^\n]*-->\n).*?(<!-- end {name} -->)", re.S)
+        if not pattern.search(text):
+            raise UsageError(f"{path} has no block <!-- begin {name} (made by `mllab release` from course.toml) --> "
+                             f"... <!-- end {name} -->: put it back where the README should show it")
+        text = pattern.sub(lambda match: f"{match.group(1)}{body}\n{match.group(2)}", text, count=1)
+    return text
+
+
+def sync_course(root: Path, assignment: str, assignments: tuple[str, ...]) -> list[str]:
+    """Rewrite the stale generated parts of the source notebook and the README; name what changed."""
+    root = Path(root)
+    changed = []
+    path = root / "source" / assignment / f"{assignment}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    before = nbformat.writes(nb)
+    if nbformat.writes(fresh_notebook(root, assignment, nb, path)) != before:
+        nbformat.write(nb, path)
+        changed.append(str(path))
+    readme = root / "README.md"
+    if readme.is_file():  # a course copy made for grading has no README
+        text = readme.read_text(encoding="utf-8")
+        fresh = fresh_readme(text, load_course_web(root), assignments, readme)
+        if fresh != text:
+            readme.write_text(fresh, encoding="utf-8")
+            changed.append(str(readme))
+    return changed

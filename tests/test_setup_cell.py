@@ -1,0 +1,112 @@
+"""Are the setup cell, the Colab links and the self-check made from one configuration, and fresh?"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from mllab.cli import main
+from mllab.course_config import load_course_web
+from mllab.data import NOTEBOOK_DATA
+from mllab.errors import UsageError
+from mllab.notebook_setup import fresh_notebook, fresh_readme, sync_course, torchmetrics_pin
+from mllab.paths import ASSIGNMENTS
+from tests.conftest import ASSIGNMENT, REPO, copy_course
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _source_nb():
+    return nbformat.read(REPO / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+
+
+def test_the_committed_setup_cell_header_and_readme_are_made_from_course_toml_and_data():
+    committed = _source_nb()
+    fresh = fresh_notebook(REPO, ASSIGNMENT, _source_nb(), REPO / "source")
+    for grade_id in ("header", "setup"):
+        assert _cell(committed, grade_id).source == _cell(fresh, grade_id).source, \
+            f"the {grade_id} cell is stale: run `mllab release {ASSIGNMENT}` and commit"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert readme == fresh_readme(readme, load_course_web(REPO), ASSIGNMENTS, REPO / "README.md"), \
+        "the README's Colab links or clone command are stale: run `mllab release` and commit"
+
+
+def test_the_setup_cell_names_every_data_file_the_notebook_reads_with_its_sha256():
+    setup = _cell(_source_nb(), "setup").source
+    listed = dict(re.findall(r'^    "([^"]+)": "([0-9a-f]{64})",$', setup, re.M))
+    assert list(listed) == list(NOTEBOOK_DATA[ASSIGNMENT])
+    for name, digest in listed.items():
+        assert hashlib.sha256((REPO / "data" / name).read_bytes()).hexdigest() == digest, name
+    read = set(re.findall(r'(?:DATA|PET) / "([\w.]+)"', "\n".join(c.source for c in _source_nb().cells)))
+    assert read and read <= {name.split("/")[-1] for name in listed} | {"downloaded", "yorkshire"}
+
+
+def test_the_setup_cell_pins_the_torchmetrics_of_requirements_txt():
+    setup = _cell(_source_nb(), "setup").source
+    assert f'TORCHMETRICS = "{torchmetrics_pin(REPO)}"' in setup
+    assert torchmetrics_pin(REPO) == "torchmetrics==1.9.0"
+
+
+def test_the_setup_cell_is_the_locked_first_code_cell_and_the_self_check_the_last():
+    nb = _source_nb()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].metadata["nbgrader"]["grade_id"] == "setup" and code[0].metadata["nbgrader"]["locked"]
+    assert code[-1].metadata["nbgrader"]["grade_id"] == "self_check" and code[-1].metadata["nbgrader"]["locked"]
+    assert code[-1].source == "self_check()"
+
+
+def test_every_link_follows_course_toml_after_mllab_release(tmp_path, monkeypatch, capsys):
+    course = copy_course(tmp_path / "course")
+    shutil.copy(REPO / "README.md", course.root / "README.md")
+    (course.root / "course.toml").write_text('[repository]\ngithub = "another-uni/ml-lab"\nbranch = "ws2026"\n')
+    monkeypatch.chdir(course.root)
+    assert main(["release", ASSIGNMENT]) == 0
+    printed = capsys.readouterr().out
+    assert "refreshed" in printed and "README.md" in printed
+    texts = [course.source_notebook(ASSIGNMENT).read_text(), course.release_notebook(ASSIGNMENT).read_text(),
+             (course.root / "README.md").read_text()]
+    for text in texts:
+        assert "mllab-course/loss-and-metric" not in text
+    assert "colab.research.google.com/github/another-uni/ml-lab/blob/ws2026/release/loss_and_metric" in texts[1]
+    assert "raw.githubusercontent.com/another-uni/ml-lab/ws2026/data" in texts[1]
+    assert "git clone https://github.com/another-uni/ml-lab.git" in texts[2]
+    assert sync_course(course.root, ASSIGNMENT, ASSIGNMENTS) == [], "a second refresh changes nothing"
+
+
+@pytest.mark.parametrize("content, says", [
+    (None, "course.toml is missing"),
+    ("[repository]\ngithub = 'x'\n", "needs a [repository] table"),
+    ("[repository]\ngithub = 'not a name'\nbranch = 'main'\n", 'github must be "owner/name"'),
+    ("[repository\n", "needs a [repository] table"),
+])
+def test_a_missing_or_wrong_course_toml_is_explained(tmp_path, content, says):
+    if content is not None:
+        (tmp_path / "course.toml").write_text(content)
+    with pytest.raises(UsageError, match=re.escape(says)):
+        load_course_web(tmp_path)
+
+
+def test_the_self_check_knows_every_task_the_test_cells_check():
+    nb = _source_nb()
+    helpers = _cell(nb, "self_check_helpers").source
+    tasks = re.search(r"TASKS = \{(.*?)\}", helpers, re.S).group(1)
+    known = re.findall(r'"(\w+)": "', tasks)
+    checked = {re.search(r'@visible_check\("(\w+)"', c.source).group(1)
+               for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    assert set(known) == checked
+    assert all("@visible_check" in c.source for c in nb.cells
+               if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code")
+
+
+def test_the_release_header_links_to_colab_and_the_release_says_how_to_hand_in():
+    release = nbformat.read(REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    web = load_course_web(REPO)
+    assert f"[Open in Colab]({web.colab_url(ASSIGNMENT)})" in release.cells[0].source
+    hand_in = _cell(release, "hand_in").source
+    assert "Assignments" in hand_in and "Submit" in hand_in and "Download .ipynb" in hand_in
