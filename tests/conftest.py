@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,12 +14,36 @@ import pytest
 from mllab.demo import run_demo
 from mllab.demo_class import demo_class, write_submissions
 from mllab import paths
+from mllab.autograde.sandbox import FIRST_UID, UID_ENV
 from mllab.paths import Course
 from mllab.scores import StudentScore, assignment_scores
 from tests.corpus_loss_and_metric import corpus_students
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "loss_and_metric"
+
+# `make test` runs the suite in two pytest-xdist workers. Each worker's sandboxes get their own uid
+# range, so a test that looks for leftover sandbox processes sees only its own worker's.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+os.environ[UID_ENV] = str(FIRST_UID + 100 * WORKER)
+SANDBOX_UIDS = range(FIRST_UID + 100 * WORKER, FIRST_UID + 100 * (WORKER + 1))
+# Two lanes, one per xdist worker, balanced by hand on the modules' measured times. The lane
+# "demo" holds every test of the session's demo run (and the solved release it grades), so that
+# run is made once; the lane "grading" holds the other big grading runs. Put a new module where
+# the two stay about even (each is about 8 minutes alone on the project's 2-core machine).
+GRADING_LANE = {"test_hostile_class", "test_broken_class", "test_intake", "test_report", "test_cli",
+                "test_warm_kernel", "test_sandbox", "test_judge", "test_data", "test_values",
+                "test_forbidden_calls", "test_checks_on_alternatives", "test_hidden_check_counts"}
+SHARED_RUNS = {"demo_run", "solved_run"}
+
+
+# tryfirst: xdist's own hook reads the xdist_group marks to group the tests, so they must be set before.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        grading = module in GRADING_LANE and not SHARED_RUNS & set(item.fixturenames)
+        item.add_marker(pytest.mark.xdist_group("grading" if grading else "demo"))
 
 
 def copy_course(destination: Path) -> Course:
@@ -42,17 +69,56 @@ class DemoRun:
         return nbformat.read(self.course.autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
 
 
+@dataclass
+class SolvedRun:
+    """The release with the instructor's solutions filled in, run in an empty folder."""
+
+    folder: Path  # the folder it ran in: nothing but the notebook's own downloads
+    notebook: nbformat.NotebookNode  # executed, with its outputs
+    data_url: str  # MLLAB_DATA_URL: a copy of data/ served on loopback
+    requests: list[str]  # the paths the notebook asked the server for
+
+
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory) -> DemoRun:
-    """`mllab demo` (release, demo class, parallel autograde, feedback, grades.csv), once per session."""
+def solved_run(tmp_path_factory) -> SolvedRun:
+    """A student's finished notebook run where no course is around: the setup cell downloads the data."""
+    from tests.student_notebooks import DataServer, copy_data, execute, solved_release
+
+    served = tmp_path_factory.mktemp("served")
+    copy_data(served)
+    folder = tmp_path_factory.mktemp("student") / "empty"
+    with DataServer(served) as server:
+        notebook = execute(solved_release(), folder, env={"MLLAB_DATA_URL": f"{server.url}/data"})
+    return SolvedRun(folder, notebook, f"{server.url}/data", list(server.requests))
+
+
+COLAB_STUDENT = "colab_roundtrip"
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory, solved_run) -> DemoRun:
+    """`mllab demo` (release, demo class, parallel autograde, feedback, grades.csv), once per session.
+    The mutation corpus is handed in too, and the solved run as Colab saves it (``COLAB_STUDENT``)."""
+    from tests.student_notebooks import colab_roundtrip
+
     course = copy_course(tmp_path_factory.mktemp("course"))
     corpus = tuple(student for student, _ in corpus_students().values())
     write_submissions(course, ASSIGNMENT, corpus)
+    colab = course.submission_dir(COLAB_STUDENT, ASSIGNMENT)
+    colab.mkdir(parents=True)
+    nbformat.write(colab_roundtrip(solved_run.notebook), colab / f"{ASSIGNMENT}.ipynb")
     printed: list[str] = []
     run_demo(course, (ASSIGNMENT,), say=printed.append)
-    students = [s.student_id for s in demo_class(ASSIGNMENT)] + [s.student_id for s in corpus]
+    students = [s.student_id for s in demo_class(ASSIGNMENT)] + [s.student_id for s in corpus] + [COLAB_STUDENT]
     scores = {s.student: s for s in assignment_scores(course, ASSIGNMENT)}
     return DemoRun(course, students, scores, printed)
+
+
+def page_text(path) -> str:
+    """The visible text of an HTML page (no styles, scripts or tags), white space folded."""
+    raw = path.read_text(encoding="utf-8")
+    raw = re.sub(r"<(style|script)\b.*?</\1>", "", raw, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
 
 
 def cell_outputs_text(cell) -> str:
@@ -68,7 +134,19 @@ def cell_outputs_text(cell) -> str:
     return "\n".join(parts)
 
 
-REPORT: list[str] = []  # lines the tests add to the summary at the end of the run
+REPORT: list[str] = []  # lines for the summary at the end of the run (in the controlling process)
+
+
+@pytest.fixture
+def report_lines(record_property):
+    """``add(lines)``: lines for the "grading report" at the end of the run (also from xdist workers)."""
+    return lambda lines: record_property("grading_report", list(lines))
+
+
+def pytest_runtest_logreport(report):
+    for name, lines in report.user_properties:
+        if name == "grading_report" and report.when == "call":
+            REPORT.extend(([""] if REPORT else []) + lines)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 from mllab.nbgrader_steps import run_nbgrader
-from tests.conftest import ASSIGNMENT
-
-
-def page_text(path) -> str:
-    """The visible text of an HTML page (no styles, scripts or tags), white space folded."""
-    raw = path.read_text(encoding="utf-8")
-    raw = re.sub(r"<(style|script)\b.*?</\1>", "", raw, flags=re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
+from tests.conftest import ASSIGNMENT, page_text
 
 
 def _feedback(course, student, folder="feedback"):

@@ -12,7 +12,7 @@ import torchmetrics
 
 from mllab.checks import common
 from mllab.demo_class import solution_text
-from tests.conftest import ASSIGNMENT, REPORT
+from tests.conftest import ASSIGNMENT
 
 MINIMUM_CHECKS = 5  # several shapes and dtypes plus edge cases, per graded cell
 
@@ -31,7 +31,7 @@ def _hidden_call(cell) -> str:
     return hidden.strip().splitlines()[-1].removeprefix("_points = ")
 
 
-def test_every_graded_cell_runs_several_hidden_checks(repo, monkeypatch):
+def test_every_graded_cell_runs_several_hidden_checks(repo, monkeypatch, report_lines):
     notebook, namespace = _instructor_functions(repo)
     from mllab.checks import loss_and_metric as hidden
 
@@ -50,8 +50,6 @@ def test_every_graded_cell_runs_several_hidden_checks(repo, monkeypatch):
         if cell.cell_type == "code" and meta.get("grade"):
             current["cell"] = meta["grade_id"]
             eval(_hidden_call(cell), namespace)
-    if REPORT:
-        REPORT.append("")
-    REPORT.append(f"{'graded cell':<24} {'hidden checks':>13}")
-    REPORT.extend(f"{name:<24} {number:>13}" for name, number in counts.items())
+    report_lines([f"{'graded cell':<24} {'hidden checks':>13}",
+                  *(f"{name:<24} {number:>13}" for name, number in counts.items())])
     assert all(number >= MINIMUM_CHECKS for number in counts.values()), counts

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REPORT, cell_outputs_text
+from tests.conftest import cell_outputs_text, page_text
 from tests.corpus_loss_and_metric import ALTERNATIVES_A, ALTERNATIVES_B, LIBRARY_MISTAKES, MISTAKES, corpus_students
-from tests.test_feedback import page_text
 
 CORPUS = corpus_students()
 TASKS = sorted({m.task for m in ALTERNATIVES_A + ALTERNATIVES_B + MISTAKES + LIBRARY_MISTAKES})
@@ -62,17 +61,18 @@ def test_each_mistake_is_explained_in_its_cells_and_the_feedback(demo_run, mutat
     assert " ".join(mutation.message.split()) in page_text(page)
 
 
-def test_every_task_accepts_all_its_alternatives_and_catches_all_its_mistakes(demo_run):
+def test_every_task_accepts_all_its_alternatives_and_catches_all_its_mistakes(demo_run, report_lines):
     """Also prints the caught / accepted table at the end of the run."""
     scores = {sid: demo_run.scores[sid].cell_scores for sid in CORPUS}
     full = lambda sid: all(v[0] == v[1] for n, v in scores[sid].items() if n.startswith("test_"))
-    REPORT.append(f"{'task':<12} {'alternatives accepted':>22} {'mistakes caught':>16}")
+    lines = [f"{'task':<12} {'alternatives accepted':>22} {'mistakes caught':>16}"]
     rows = []
     for task in TASKS:
         alternatives = [m for m in ALTERNATIVES_A + ALTERNATIVES_B if m.task == task]
         mistakes = [m for m in MISTAKES + LIBRARY_MISTAKES if m.task == task]
         accepted = sum(full(_carrier(m)) for m in alternatives)
         caught = sum(all(scores[_carrier(m)][c][0] < scores[_carrier(m)][c][1] for c in m.loses) for m in mistakes)
-        REPORT.append(f"{task:<12} {accepted:>18} / {len(alternatives):<3} {caught:>12} / {len(mistakes):<3}")
+        lines.append(f"{task:<12} {accepted:>18} / {len(alternatives):<3} {caught:>12} / {len(mistakes):<3}")
         rows.append((task, accepted, len(alternatives), caught, len(mistakes)))
+    report_lines(lines)
     assert all(accepted == alternatives and caught == mistakes for _, accepted, alternatives, caught, mistakes in rows), rows

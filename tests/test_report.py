@@ -25,10 +25,10 @@ from mllab.cli import main
 from mllab.demo_class import LOSS_AND_METRIC, write_submissions
 from mllab.errors import PipelineError, UsageError
 from mllab.paths import Course
-from tests.conftest import ASSIGNMENT, REPO, copy_course
+from tests.browser import ARTIFACTS, artifact, launch
+from tests.conftest import ASSIGNMENT, copy_course
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOT = REPO / "test-artifacts" / f"report-{ASSIGNMENT}.png"
+SCREENSHOT = f"report-{ASSIGNMENT}.png"
 STUDENTS = ("perfect", "blank", "mse_sum_naive_softmax")
 BROKEN = "broken_json"
 FLAGGED = "mse_sum_naive_softmax"
@@ -93,11 +93,9 @@ def report(tmp_path_factory) -> Report:
 @pytest.fixture(scope="module")
 def page(report) -> dict:
     """The report opened from its file:// URL in Debian's Chromium; a full-page screenshot is kept."""
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    SCREENSHOT.unlink(missing_ok=True)
+    screenshot = artifact(SCREENSHOT)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(playwright)
         tab = browser.new_page(viewport={"width": 1280, "height": 900})
         tab.goto(report.html.as_uri())
         tab.wait_for_load_state("load")
@@ -118,7 +116,7 @@ def page(report) -> dict:
             "scripts": tab.evaluate("[document.scripts.length, window.pwned === undefined]"),
             "headings": tab.locator("h2").all_inner_texts(),
         }
-        tab.screenshot(path=str(SCREENSHOT), full_page=True)
+        tab.screenshot(path=str(screenshot), full_page=True)
         browser.close()
     return seen
 
@@ -198,7 +196,7 @@ def test_the_report_renders_its_sections_and_tables_and_a_screenshot_is_kept(pag
                                 "Submissions whose grading failed or needed attention",
                                 "Restored and overruled test cells", "Manual grading backlog", "All students"]
     assert page["visible"] and page["pass"] and page["failures"] and page["attention"]
-    assert SCREENSHOT.stat().st_size > 50_000
+    assert (ARTIFACTS / SCREENSHOT).stat().st_size > 50_000
 
 
 def test_the_report_changes_neither_the_gradebook_nor_any_notebook(report):
