@@ -29,8 +29,11 @@ sandbox:
 demo: $(STAMP) sandbox
 	$(RUN) $(BIN)/mllab demo
 
+# Two pytest-xdist workers: the suite is mostly real grading runs, and one run rarely keeps both cores busy.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) browser sandbox
-	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(RUN) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(RUN) $(BIN)/python bench/bench_autograde.py
