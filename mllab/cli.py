@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("assignment")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")
     scores.add_argument("assignment")
-    sub.add_parser("make-data", help="write the committed data files (the cat and the offline pet stand-in)")
+    sub.add_parser("make-data", help="write the committed data files (the cat, the offline pet stand-in and the results tables)")
     fetch = sub.add_parser("fetch-data", help="download the real Oxford-IIIT Pet yorkshire terrier")
     fetch.add_argument("--url", default=os.environ.get("MLLAB_PETS_URL"), help="base URL of the archives")
     fetch.add_argument("--archive-dir", help="folder that already holds images.tar.gz and annotations.tar.gz")
@@ -69,7 +69,7 @@ def _run(args: argparse.Namespace, course: Course) -> None:
     elif args.command == "make-data":
         from mllab.standin import make_data
         make_data(course.data)
-        print(f"wrote the cat and the offline pet stand-in to {course.data}")
+        print(f"wrote the cat, the offline pet stand-in and the results tables to {course.data}")
     elif args.command == "fetch-data":
         from mllab.fetch import fetch_pet
         options = {"base_url": args.url} if args.url else {}

@@ -1,4 +1,5 @@
-"""The committed data files: the cat, and an offline stand-in for the yorkshire terrier.
+"""The committed data files: the cat, an offline stand-in for the yorkshire terrier (and, through
+`mllab.tables`, the results tables).
 
 The course must work without the internet, so the Dice task ships a pet photo the project
 builds from images inside the scikit-image wheel (all CC0): the `horse` silhouette is the pet,
@@ -17,6 +18,8 @@ import imageio.v3 as iio
 import numpy as np
 from scipy import ndimage
 from skimage import data as samples
+
+from mllab.tables import write_tables
 
 PET, BACKGROUND = 1, 2
 STANDIN_INFO = {
@@ -188,6 +191,7 @@ def write_cat(data_dir: Path) -> Path:
 
 
 def make_data(data_dir: Path) -> None:
-    """Write every committed data file: the cat and the terrier stand-in."""
+    """Write every committed data file: the cat, the terrier stand-in and the results tables."""
     write_cat(data_dir)
     write_standin(data_dir)
+    write_tables(data_dir)
