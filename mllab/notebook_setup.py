@@ -1,6 +1,7 @@
 """The parts of a source notebook made from the course's configuration, kept fresh by `mllab release`.
 
-Two cells of every source notebook are generated, so that nothing in them is typed twice:
+Two cells of every source notebook are generated, so that nothing in them is typed twice (and
+the code cells between the self-check helpers and the self-check are tagged, see below):
 
 - the header's first line, the Open-in-Colab link (from ``course.toml``);
 - the locked setup cell (grade id ``setup``): it finds the course's ``data/`` folder by walking
@@ -27,6 +28,8 @@ from mllab.data import NOTEBOOK_DATA
 from mllab.errors import UsageError
 
 HEADER_ID, SETUP_ID = "header", "setup"
+HELPERS_ID, SELF_CHECK_ID = "self_check_helpers", "self_check"
+RUN_ON_TAG = "raises-exception"  # Run All goes on past an error in a cell with this tag
 COLAB_LINE = re.compile(r"^\[Open in Colab\]\(\S*\).*$", re.M)
 
 SETUP = Template('''\
@@ -135,12 +138,26 @@ def _cell(nb, grade_id: str, path: Path):
                      f"{grade_id} cell (see the README's instructor section)")
 
 
+def _tag_cells_run_all_may_pass(nb, path: Path) -> None:
+    """Tag every code cell between the self-check helpers and the self-check ``raises-exception``:
+    JupyterLab's Run All (and nbclient) then goes on past a failing check or an unfinished task, so
+    the self-check at the end always runs. nbgrader still sees each error in the cell's output."""
+    start = nb.cells.index(_cell(nb, HELPERS_ID, path)) + 1
+    end = nb.cells.index(_cell(nb, SELF_CHECK_ID, path))
+    for cell in nb.cells[start:end]:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and RUN_ON_TAG not in tags:
+            cell.metadata["tags"] = [*tags, RUN_ON_TAG]
+
+
 def fresh_notebook(root: Path, assignment: str, nb, path: Path):
-    """``nb`` with its header link and setup cell made from the course configuration (in place)."""
+    """``nb`` with its header link and setup cell made from the course configuration, and the cells
+    Run All may pass tagged (in place)."""
     web = load_course_web(root)
     header = _cell(nb, HEADER_ID, path)
     header.source = _header_source(header.source, colab_line(web, assignment))
     _cell(nb, SETUP_ID, path).source = setup_source(root, assignment, web)
+    _tag_cells_run_all_may_pass(nb, path)
     return nb
 
 

@@ -110,3 +110,13 @@ def test_the_release_header_links_to_colab_and_the_release_says_how_to_hand_in()
     assert f"[Open in Colab]({web.colab_url(ASSIGNMENT)})" in release.cells[0].source
     hand_in = _cell(release, "hand_in").source
     assert "Assignments" in hand_in and "Submit" in hand_in and "Download .ipynb" in hand_in
+
+
+def test_run_all_may_pass_every_cell_between_the_helpers_and_the_self_check_but_not_the_setup():
+    nb = nbformat.read(REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    start, end = ids.index("self_check_helpers") + 1, ids.index("self_check")
+    tagged = ["raises-exception" in c.metadata.get("tags", []) for c in nb.cells]
+    assert not any(tagged[:start]) and not tagged[end], "a failing setup must stop Run All"
+    assert all(tagged[i] for i in range(start, end) if nb.cells[i].cell_type == "code")
+    assert sum(tagged) > 40
