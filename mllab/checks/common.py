@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
@@ -21,6 +22,13 @@ def recorded(check: Callable) -> Callable:
         with transcript.recording(f"{check.__module__}.{check.__name__}"):
             return check(*args, **kwargs)
     return run
+
+
+def quiet(function, *args, **kwargs):
+    """Run a reference without letting its warnings reach the cell's stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return function(*args, **kwargs)
 
 
 SEED_VARIABLE = "MLLAB_CHECK_SEED"

@@ -7,12 +7,12 @@ computed here. Each returns the cell's points as a plain float (or raises with t
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import torch
 
 from mllab.checks import common
+from mllab.checks.common import quiet as _quiet
 from mllab.checks.common import cases_part, generator, library_result, numpy_generator, own_result, recorded
 from mllab.checks.ssim_reference import ssim_references, ssim_mistakes
 from mllab.grading.compare import expect_close
@@ -22,13 +22,6 @@ from mllab.grading.values import to_array
 F32, F64 = torch.float32, torch.float64
 NN_LOSSES = ("torch.nn.", "torch.nn.functional.")
 TORCHMETRICS = ("torchmetrics.",)
-
-
-def _quiet(function, *args, **kwargs):
-    """Run a reference without letting its warnings reach the cell's stderr."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return function(*args, **kwargs)
 
 
 # ---------------------------------------------------------------- task 1: MAE and MSE
