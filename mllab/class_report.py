@@ -283,15 +283,28 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would read as a formula
+
+
+def csv_text(value: str) -> str:
+    """A text field as a spreadsheet shows it, never runs it: a leading ' before a formula start."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def write_csv(report: ClassReport, path: Path) -> Path:
-    """One row per student: status, total, max, each graded cell's score, manual grades pending."""
+    """One row per student: status, total, max, each graded cell's score, manual grades pending, and
+    the test cells nbgrader restored or the judge overruled (see the report's section on them)."""
+    tampering = {t.student: t for t in report.tampering}
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "status", "score", "max_score", *report.grade_ids, "manual_grades_pending"])
+        writer.writerow(["student", "status", "score", "max_score", *report.grade_ids, "manual_grades_pending",
+                         "restored_cells", "overruled_cells"])
         for row in report.students:
             pending = "" if row.score is None else len(row.pending)
-            writer.writerow([row.student, row.status, _number(row.score), _number(row.max_score),
-                             *(_number(row.cells.get(g)) for g in report.grade_ids), pending])
+            found = tampering.get(row.student)
+            writer.writerow([csv_text(row.student), csv_text(row.status), _number(row.score), _number(row.max_score),
+                             *(_number(row.cells.get(g)) for g in report.grade_ids), pending,
+                             csv_text(found.restored if found else ""), csv_text(found.overruled if found else "")])
     return path
 
 

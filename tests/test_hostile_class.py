@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import socket
@@ -156,3 +157,21 @@ def test_restored_and_overruled_test_cells_are_recorded_and_reported(hostile_run
     assert "test_ce_own (deleted)" in listed["edited_deleted_moved_tests"].restored
     assert "test_mse_own" in listed["skip_execution_tags"].overruled
     assert "perfect" not in listed and "honest_wrong" not in listed
+
+
+def test_the_report_csv_names_the_restored_and_overruled_cells_of_each_student(hostile_run, tmp_path):
+    from mllab.class_report import collect, write_csv
+
+    course, *_ = hostile_run
+    with write_csv(collect(course, ASSIGNMENT), tmp_path / "report.csv").open(encoding="utf-8", newline="") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    assert "test_ce_own (deleted)" in rows["edited_deleted_moved_tests"]["restored_cells"]
+    assert "test_mse_own" in rows["skip_execution_tags"]["overruled_cells"]
+    assert rows["perfect"]["restored_cells"] == rows["perfect"]["overruled_cells"] == ""
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_a_csv_field_a_spreadsheet_would_run_as_a_formula_is_written_as_text(text):
+    from mllab.class_report import csv_text
+
+    assert csv_text(text) == "'" + text and csv_text("perfect") == "perfect"
