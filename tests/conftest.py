@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 from mllab.demo import run_demo
@@ -114,11 +115,29 @@ def demo_run(tmp_path_factory, solved_run) -> DemoRun:
     return DemoRun(course, students, scores, printed)
 
 
+def autograde_processes(course: Course) -> list[psutil.Process]:
+    """Processes of an `mllab autograde` run on ``course`` still alive: its workers (their command
+    line names the course) and its zygotes and kernels (this worker's sandbox uids; kernels keep
+    the zygote's command line)."""
+    alive = []
+    for process in psutil.process_iter(["cmdline", "uids"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        ours = str(course.root) in cmdline or (process.info["uids"] and process.info["uids"].real in SANDBOX_UIDS)
+        if "mllab.autograde" in cmdline and ours:
+            alive.append(process)
+    return alive
+
+
 def page_text(path) -> str:
     """The visible text of an HTML page (no styles, scripts or tags), white space folded."""
     raw = path.read_text(encoding="utf-8")
     raw = re.sub(r"<(style|script)\b.*?</\1>", "", raw, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
+
+
+def cell_by_grade_id(nb, grade_id: str):
+    """The cell of ``nb`` whose nbgrader grade id is ``grade_id``."""
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
 def cell_outputs_text(cell) -> str:

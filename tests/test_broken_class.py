@@ -14,7 +14,7 @@ from mllab.autograde.state import fingerprint
 from mllab.broken_class import ANCHOR, CASES, LIMITS, write_broken_class
 from mllab.demo_class import LOSS_AND_METRIC, write_submissions
 from mllab.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, SANDBOX_UIDS, copy_course
+from tests.conftest import ASSIGNMENT, autograde_processes, copy_course
 
 GOOD = ("perfect", "blank")
 MEMORY_GB = 3.0
@@ -30,18 +30,6 @@ def _points_up_to(course, grade_id: str) -> float:
         if meta.get("grade_id") == grade_id:
             return total
     raise AssertionError(f"no cell {grade_id}")
-
-
-def _our_processes(course) -> list[psutil.Process]:
-    """Workers (named by their course), and zygotes and kernels (by their sandbox uid) of this
-    test's mllab autograde run still alive; kernels keep the zygote's argv."""
-    alive = []
-    for process in psutil.process_iter(["cmdline", "uids"]):
-        cmdline = " ".join(process.info["cmdline"] or [])
-        ours = str(course.root) in cmdline or (process.info["uids"] and process.info["uids"].real in SANDBOX_UIDS)
-        if "mllab.autograde" in cmdline and ours:
-            alive.append(process)
-    return alive
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +81,7 @@ def test_each_submission_stays_within_its_wall_limit(broken_run):
 
 
 def test_the_machine_is_healthy_afterwards(broken_run):
-    assert _our_processes(broken_run[0]) == []
+    assert autograde_processes(broken_run[0]) == []
     assert psutil.Process().children(recursive=True) == []
     assert psutil.virtual_memory().available > 4 * 2**30
 

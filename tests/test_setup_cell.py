@@ -15,11 +15,7 @@ from mllab.data import NOTEBOOK_DATA
 from mllab.errors import UsageError
 from mllab.notebook_setup import fresh_notebook, fresh_readme, sync_course, torchmetrics_pin
 from mllab.paths import ASSIGNMENTS
-from tests.conftest import ASSIGNMENT, REPO, copy_course
-
-
-def _cell(nb, grade_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+from tests.conftest import ASSIGNMENT, REPO, cell_by_grade_id, copy_course
 
 
 def _source_nb():
@@ -30,7 +26,7 @@ def test_the_committed_setup_cell_header_and_readme_are_made_from_course_toml_an
     committed = _source_nb()
     fresh = fresh_notebook(REPO, ASSIGNMENT, _source_nb(), REPO / "source")
     for grade_id in ("header", "setup"):
-        assert _cell(committed, grade_id).source == _cell(fresh, grade_id).source, \
+        assert cell_by_grade_id(committed, grade_id).source == cell_by_grade_id(fresh, grade_id).source, \
             f"the {grade_id} cell is stale: run `mllab release {ASSIGNMENT}` and commit"
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert readme == fresh_readme(readme, load_course_web(REPO), ASSIGNMENTS, REPO / "README.md"), \
@@ -38,7 +34,7 @@ def test_the_committed_setup_cell_header_and_readme_are_made_from_course_toml_an
 
 
 def test_the_setup_cell_names_every_data_file_the_notebook_reads_with_its_sha256():
-    setup = _cell(_source_nb(), "setup").source
+    setup = cell_by_grade_id(_source_nb(), "setup").source
     listed = dict(re.findall(r'^    "([^"]+)": "([0-9a-f]{64})",$', setup, re.M))
     assert list(listed) == list(NOTEBOOK_DATA[ASSIGNMENT])
     for name, digest in listed.items():
@@ -48,7 +44,7 @@ def test_the_setup_cell_names_every_data_file_the_notebook_reads_with_its_sha256
 
 
 def test_the_setup_cell_pins_the_torchmetrics_of_requirements_txt():
-    setup = _cell(_source_nb(), "setup").source
+    setup = cell_by_grade_id(_source_nb(), "setup").source
     assert f'TORCHMETRICS = "{torchmetrics_pin(REPO)}"' in setup
     assert torchmetrics_pin(REPO) == "torchmetrics==1.9.0"
 
@@ -94,7 +90,7 @@ def test_a_missing_or_wrong_course_toml_is_explained(tmp_path, content, says):
 
 def test_the_self_check_knows_every_task_the_test_cells_check():
     nb = _source_nb()
-    helpers = _cell(nb, "self_check_helpers").source
+    helpers = cell_by_grade_id(nb, "self_check_helpers").source
     tasks = re.search(r"TASKS = \{(.*?)\}", helpers, re.S).group(1)
     known = re.findall(r'"(\w+)": "', tasks)
     checked = {re.search(r'@visible_check\("(\w+)"', c.source).group(1)
@@ -108,7 +104,7 @@ def test_the_release_header_links_to_colab_and_the_release_says_how_to_hand_in()
     release = nbformat.read(REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     web = load_course_web(REPO)
     assert f"[Open in Colab]({web.colab_url(ASSIGNMENT)})" in release.cells[0].source
-    hand_in = _cell(release, "hand_in").source
+    hand_in = cell_by_grade_id(release, "hand_in").source
     assert "Assignments" in hand_in and "Submit" in hand_in and "Download .ipynb" in hand_in
 
 

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from mllab.data import NOTEBOOK_DATA
-from tests.conftest import ASSIGNMENT, REPO, cell_outputs_text, copy_course
+from tests.conftest import ASSIGNMENT, REPO, cell_by_grade_id, cell_outputs_text, copy_course
 from tests.student_notebooks import (DataServer, copy_data, execute, fresh_venv, installed_version, solved_release)
 
 SOLUTION_CELLS = {"mse_mae_own": "mae_loss", "cosine_own": "cosine_similarity"}
@@ -30,13 +30,9 @@ def _problems(nb) -> list[str]:
     return found
 
 
-def _by_id(nb, grade_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
 def _setup_only(nb=None):
     """A notebook of just the release's setup cell."""
-    setup = _by_id(nb or solved_release(), "setup")
+    setup = cell_by_grade_id(nb or solved_release(), "setup")
     return nbformat.v4.new_notebook(cells=[setup], metadata=(nb or solved_release()).metadata)
 
 
@@ -46,7 +42,7 @@ def _sha256(path: Path) -> str:
 
 def test_the_solved_release_runs_clean_in_an_empty_folder_with_the_data_downloaded(solved_run):
     assert _problems(solved_run.notebook) == []
-    printed = cell_outputs_text(_by_id(solved_run.notebook, "setup")).strip().splitlines()
+    printed = cell_outputs_text(cell_by_grade_id(solved_run.notebook, "setup")).strip().splitlines()
     assert len(printed) == 1 and printed[0].startswith(f"Data from {solved_run.data_url} (downloaded into ./data)")
     assert sorted(solved_run.requests) == sorted(f"/data/{name}" for name in NOTEBOOK_DATA[ASSIGNMENT])
     for name in NOTEBOOK_DATA[ASSIGNMENT]:
@@ -61,7 +57,7 @@ def test_the_solved_release_draws_the_roc_dice_and_ssim_figures_and_passes_its_s
     assert any("BinaryAUROC" in s and "AUROC = " in s for s in drawn), "the ROC figure with its AUROC"
     assert any("overlap[(gt == 1) & (pred == 1)]" in s for s in drawn), "the Dice overlap in colour"
     assert any('ax.set_title(f"{title}\\nSSIM' in s for s in drawn), "the SSIM values in the titles"
-    summary = cell_outputs_text(_by_id(solved_run.notebook, "self_check"))
+    summary = cell_outputs_text(cell_by_grade_id(solved_run.notebook, "self_check"))
     assert "7 of 7 tasks pass their visible checks" in summary
     assert summary.count("✓ Task") == 7 and "✗" not in summary
 
@@ -103,7 +99,7 @@ def test_without_torchmetrics_the_setup_cell_installs_the_pinned_version_and_all
                      env={"MLLAB_DATA_URL": f"{server.url}/data"})
     assert _problems(nb) == []
     assert installed_version(python, "torchmetrics") == "1.9.0"
-    assert "7 of 7 tasks pass" in cell_outputs_text(_by_id(nb, "self_check"))
+    assert "7 of 7 tasks pass" in cell_outputs_text(cell_by_grade_id(nb, "self_check"))
 
 
 @pytest.fixture(scope="module")
@@ -112,10 +108,10 @@ def half_done(solved_run, tmp_path_factory):
     run in the folder where the data was downloaded, as Run All runs it: errors are not allowed, so
     only the cells' `raises-exception` tags carry it past the failing cells to the self-check."""
     nb = solved_release()
-    mae = _by_id(nb, "mse_mae_own")
+    mae = cell_by_grade_id(nb, "mse_mae_own")
     mae.source = re.sub(r"(def mae_loss\(input, target\):\n).*?\n\n", r"\1    raise NotImplementedError()\n\n",
                         mae.source, count=1, flags=re.S)
-    cosine = _by_id(nb, "cosine_own")
+    cosine = cell_by_grade_id(nb, "cosine_own")
     cosine.source = cosine.source.replace("dim=1", "dim=0")
     assert "NotImplementedError" in mae.source and "dim=0" in cosine.source
     folder = tmp_path_factory.mktemp("half") / "work"
@@ -125,7 +121,7 @@ def half_done(solved_run, tmp_path_factory):
 
 def test_the_self_check_marks_exactly_the_tasks_whose_visible_checks_fail(half_done):
     _, nb = half_done
-    lines = cell_outputs_text(_by_id(nb, "self_check")).splitlines()
+    lines = cell_outputs_text(cell_by_grade_id(nb, "self_check")).splitlines()
     tasks = {re.match(r"([✓✗]) Task (\d)", line).group(2): line[0] for line in lines if re.match(r"[✓✗] Task \d", line)}
     assert tasks == {"1": "✗", "2": "✓", "3": "✗", "4": "✓", "5": "✓", "6": "✓", "7": "✓"}
     assert any("mae_loss" in line and "not implemented yet" in line for line in lines)

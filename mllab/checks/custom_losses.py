@@ -47,8 +47,8 @@ import numpy as np
 import torch
 
 from mllab.checks import common
-from mllab.checks.common import quiet as _quiet
 from mllab.checks.common import cases_part, generator, library_result, own_result, recorded
+from mllab.checks.common import quiet as _quiet
 from mllab.grading.compare import expect_close
 from mllab.grading.scoring import Part, require_own, score
 from mllab.grading.tracer import LibraryCalls

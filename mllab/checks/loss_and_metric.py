@@ -7,13 +7,12 @@ computed here. Each returns the cell's points as a plain float (or raises with t
 
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 
 from mllab.checks import common
-from mllab.checks.common import quiet as _quiet
 from mllab.checks.common import cases_part, generator, library_result, numpy_generator, own_result, recorded
+from mllab.checks.common import quiet as _quiet
 from mllab.checks.ssim_reference import ssim_references, ssim_mistakes
 from mllab.grading.compare import expect_close
 from mllab.grading.scoring import Part, score
