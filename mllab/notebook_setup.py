@@ -1,6 +1,6 @@
 """The parts of a source notebook made from the course's configuration, kept fresh by `mllab release`.
 
-Two cells of every source notebook are generated, so that nothing in them is typed twice (and
+Three cells of every source notebook are generated, so that nothing in them is typed twice (and
 the code cells between the self-check helpers and the self-check are tagged, see below):
 
 - the header's first line, the Open-in-Colab link (from ``course.toml``);
@@ -8,7 +8,9 @@ the code cells between the self-check helpers and the self-check are tagged, see
   up from the notebook, or downloads the files the notebook reads into ``./data`` from the
   course's raw files (or ``MLLAB_DATA_URL``) and checks their SHA-256; it installs the pinned
   torchmetrics when it is missing (Colab); it silences library warnings; it prints one line
-  saying where the data came from.
+  saying where the data came from, after the assignment's own last lines (``SETUP_TAILS``);
+- the locked self-check helpers (grade id ``self_check_helpers``): the same code in every
+  notebook around the notebook's own ``TASKS`` dict.
 
 The README's Colab links and clone command are generated the same way. ``sync_course`` rewrites what is
 stale and says what it changed; the tests check that the committed files are fresh.
@@ -87,11 +89,75 @@ import torchmetrics
 
 %matplotlib inline
 DATA, _data_source = _find_or_download_data()
+$tail''')
+
+# The last lines of each notebook's setup cell: what it takes from DATA, and the line it prints.
+SETUP_TAILS = {
+    "loss_and_metric": '''\
 PET = DATA / "downloaded" / "yorkshire"  # the real terrier, where `mllab fetch-data` put it
 if not all((PET / name).is_file() for name in ("image.png", "gt.png", "pred.png", "info.json")):
     PET = DATA / "yorkshire"  # else the offline stand-in
 PET_INFO = json.loads((PET / "info.json").read_text())
-print(f"Data from {_data_source}; pet image: {PET_INFO['source']}")''')
+print(f"Data from {_data_source}; pet image: {PET_INFO['source']}")''',
+    "custom_losses": '''\
+import pandas as pd
+
+TABLES = DATA / "tables"  # three results tables made by `mllab make-data` (see data/README.md)
+print(f"Data from {_data_source}")''',
+}
+DEFAULT_TAIL = 'print(f"Data from {_data_source}")'
+
+# The locked self-check helper cell of every notebook: this comment, the notebook's own ``TASKS``
+# dict (kept as the notebook has it), then the same body everywhere.
+HELPERS_HEAD = """\
+# Self-check helpers. Each test cell below runs its visible checks through @visible_check, which
+# keeps them; the last cell of the notebook runs them all again. No hidden test is in this notebook.
+"""
+TASKS_DICT = re.compile(r"^TASKS = \{.*?\}$", re.M | re.S)
+HELPERS_BODY = '''
+_visible_checks = {}  # (task, what it checks) -> (the check, optional?)
+
+
+def _problem(check):
+    """None if the check passes, else what went wrong in one line."""
+    try:
+        check()
+    except NotImplementedError:
+        return "not implemented yet"
+    except Exception as error:  # a wrong result (AssertionError) or a crash
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def visible_check(task, what, optional=False):
+    """Run the check below at once and keep it for the self-check. A failing mandatory check fails
+    its cell like any test; an optional one only says so."""
+    def keep(check):
+        __tracebackhide__ = True  # a failing check's traceback starts at the check itself
+        _visible_checks[task, what] = check, optional
+        problem = _problem(check) if optional else check()
+        print(f"✓ {what}" if problem is None else f"✗ {what}: {problem}")
+        return check
+    return keep
+
+
+def self_check():
+    """Run every visible check again; print a ✓/✗ line per task and what failed."""
+    passed = 0
+    for task, title in TASKS.items():
+        checks = {what: check for (t, what), (check, _) in _visible_checks.items() if t == task}
+        problems = {what: _problem(check) for what, check in checks.items()}
+        failed = {what: p for what, p in problems.items() if p}
+        name = f"Task {task} {title}" if task.isdigit() else title
+        if not checks:
+            print(f"✗ {name}: not run yet (run its cells, or Run All)" if task.isdigit() else f"· {name}: not run")
+        else:
+            print(f"{'✗' if failed else '✓'} {name}: {len(checks) - len(failed)}/{len(checks)} visible checks pass")
+            passed += task.isdigit() and not failed
+        for what, problem in failed.items():
+            print(f"      ✗ {what}: {problem}")
+    mandatory = sum(task.isdigit() for task in TASKS)
+    print(f"{passed} of {mandatory} tasks pass their visible checks (the grader also runs hidden tests).")'''
 
 
 def torchmetrics_pin(root: Path) -> str:
@@ -115,7 +181,17 @@ def setup_source(root: Path, assignment: str, web: CourseWeb) -> str:
     """The setup cell of ``assignment``'s notebook, for the course in ``root``."""
     files = "".join(f'    "{name}": "{_sha256(Path(root) / "data" / name)}",\n'
                     for name in NOTEBOOK_DATA[assignment])
-    return SETUP.substitute(torchmetrics=torchmetrics_pin(root), data_url=web.data_url, files=files)
+    return SETUP.substitute(torchmetrics=torchmetrics_pin(root), data_url=web.data_url, files=files,
+                            tail=SETUP_TAILS.get(assignment, DEFAULT_TAIL))
+
+
+def helpers_source(current: str, path: Path) -> str:
+    """The self-check helper cell: the standard comment and body around the notebook's TASKS dict."""
+    tasks = TASKS_DICT.search(current)
+    if tasks is None:
+        raise UsageError(f"{path}: the {HELPERS_ID} cell must define TASKS = {{\"1\": \"title\", ...}}, the tasks "
+                         "the self-check reports on (a key that is not a number marks an optional task)")
+    return f"{HELPERS_HEAD}{tasks.group(0)}{HELPERS_BODY}"
 
 
 def colab_line(web: CourseWeb, assignment: str) -> str:
@@ -151,12 +227,14 @@ def _tag_cells_run_all_may_pass(nb, path: Path) -> None:
 
 
 def fresh_notebook(root: Path, assignment: str, nb, path: Path):
-    """``nb`` with its header link and setup cell made from the course configuration, and the cells
-    Run All may pass tagged (in place)."""
+    """``nb`` with its header link, setup cell and self-check helpers made anew, and the cells Run All
+    may pass tagged (in place)."""
     web = load_course_web(root)
     header = _cell(nb, HEADER_ID, path)
     header.source = _header_source(header.source, colab_line(web, assignment))
     _cell(nb, SETUP_ID, path).source = setup_source(root, assignment, web)
+    helpers = _cell(nb, HELPERS_ID, path)
+    helpers.source = helpers_source(helpers.source, path)
     _tag_cells_run_all_may_pass(nb, path)
     return nb
 
