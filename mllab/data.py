@@ -16,6 +16,7 @@ PET_FILES = ("image.png", "gt.png", "pred.png", "info.json")
 # course folder is not around (Colab), and checks them against their SHA-256.
 NOTEBOOK_DATA = {
     "loss_and_metric": ("cat.png", *(f"yorkshire/{name}" for name in PET_FILES)),
+    "custom_losses": ("tables/regression_data.csv", "tables/binary_data.csv", "tables/multiclass.csv"),
 }
 MAKE_DATA = "run `mllab make-data` in the course folder to rebuild the committed data files"
 FETCH_DATA = "the real terrier is optional: `mllab fetch-data` downloads it"

@@ -123,6 +123,63 @@ LOSS_AND_METRIC: tuple[DemoStudent, ...] = (
     ),
 )
 
+CUSTOM_LOSSES: tuple[DemoStudent, ...] = (
+    DemoStudent("perfect", "the instructor's solutions: every point", model_answers=True),
+    DemoStudent("blank", "the release handed in unchanged", blank=True),
+    DemoStudent(
+        "tversky_swapped_nll_on_probs", "alpha weighs the false positives; probabilities go straight into NLLLoss",
+        patches=(
+            Patch("tversky_own", "self.alpha * fn + self.beta * fp", "self.alpha * fp + self.beta * fn"),
+            Patch("nll_own", """picked = probs[torch.arange(len(target)), target]
+    return -torch.log(picked).mean()""", "return torch.nn.NLLLoss()(probs, target)"),
+        ),
+        # FocalTverskyLoss is built on TverskyLoss, so the swap costs in both cells
+        loses=frozenset({"test_tversky_loss", "test_focal_tversky_loss", "test_nll_from_probs"}),
+    ),
+    DemoStudent(
+        "dice_smooth_below_cce_nan", "Dice smoothing only in the denominator; 0 · log 0 gives nan",
+        patches=(
+            Patch("dice_loss_own", "return 1 - (2 * tp + 1) / (p.sum() + target.sum() + 1)",
+                  "return 1 - 2 * tp / (p.sum() + target.sum() + 1)"),
+            Patch("cce_own", "return -torch.xlogy(y, y_pred_probs).sum(dim=1).mean()",
+                  "return -(y * torch.log(y_pred_probs)).sum(dim=1).mean()"),
+        ),
+        loses=frozenset({"test_dice_loss", "test_cce_own"}),
+    ),
+    DemoStudent(
+        "weight_for_pos_weight_kl_swapped", "weight= where pos_weight= is meant; KL(q || p) instead of KL(p || q)",
+        patches=(
+            Patch("weighted_bce", """positive = pos_weight * target * torch.nn.functional.logsigmoid(logits)
+    negative = (1 - target) * torch.nn.functional.logsigmoid(-logits)
+    return -(positive + negative).mean()""", "return torch.nn.BCEWithLogitsLoss(weight=pos_weight)(logits, target)"),
+            Patch("kl_own", "terms = torch.xlogy(p, p) - p * torch.log(q)", "terms = torch.xlogy(q, q) - q * torch.log(p)"),
+        ),
+        loses=frozenset({"test_weighted_bce", "test_kl"}),
+    ),
+    DemoStudent(
+        "default_accuracy_global_dice", "torchmetrics' default (macro) accuracy as the overall one; one Dice for the whole batch",
+        patches=(
+            Patch("summary_lib", 'summary["confusion_matrix"] =',
+                  'summary["accuracy"]["micro"] = tmc.multiclass_accuracy(probs, target, num_classes=num_classes)\n'
+                  '    summary["confusion_matrix"] ='),
+            Patch("batch_dice_own", "p, t = preds.flatten(1), targets.flatten(1)", "p, t = preds.reshape(1, -1), targets.reshape(1, -1)"),
+        ),
+        loses=frozenset({"test_classification_summary", "test_batch_dice_own"}),
+    ),
+    DemoStudent(
+        "forbidden_calls", "own implementations that call torchmetrics and torch.nn losses",
+        patches=(
+            Patch("regression_own", "return torch.sqrt(((pred - target) ** 2).mean())",
+                  "return torchmetrics.functional.mean_squared_error(pred, target, squared=False)"),
+            Patch("cce_own", """picked = y_pred_probs[torch.arange(len(y_true)), y_true]
+    return -torch.log(picked).mean()""", "return torch.nn.NLLLoss()(torch.log(y_pred_probs), y_true)"),
+            Patch("dice_loss_own", "tp = (p * target).sum()", "tp = (p * target).sum()\n"
+                  "        torch.nn.functional.l1_loss(p, target)  # a loss call, even unused, is not an own implementation"),
+        ),
+        loses=frozenset({"test_rmse_own", "test_sparse_cce_own", "test_dice_loss"}),
+    ),
+)
+
 
 def solution_text(source: str) -> str:
     """A source cell's text without the BEGIN/END SOLUTION marker lines."""
@@ -166,7 +223,7 @@ def submission(source_nb, release_nb, student: DemoStudent):
     return handed_in
 
 
-DEMO_CLASSES = {"loss_and_metric": LOSS_AND_METRIC}
+DEMO_CLASSES = {"loss_and_metric": LOSS_AND_METRIC, "custom_losses": CUSTOM_LOSSES}
 
 
 def demo_class(assignment: str) -> tuple[DemoStudent, ...]:

@@ -171,5 +171,7 @@ def test_the_data_readme_states_the_figures_the_tables_yield(folder):
     prob_fail, predicted, truth = binary_tensors(folder)
     stated += [f"{truth.double().mean().item():.3f}", f"{tmf.accuracy(predicted, truth, task='binary').item():.3f}",
                f"{tmf.f1_score(predicted, truth, task='binary').item():.3f}"]
+    p, t = prob_fail, truth.double()
+    stated += [f"{torch.nn.BCELoss()(p, t).item():.4f}", f"{(1 - (2 * (p * t).sum() + 1) / (p.sum() + t.sum() + 1)).item():.3f}"]
     missing = [value for value in stated if value not in readme]
     assert not missing, f"data/README.md does not state {missing}: update its section on the tables"

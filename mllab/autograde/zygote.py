@@ -26,7 +26,7 @@ PRELOAD = (
     "torchmetrics.segmentation", "matplotlib", "matplotlib.figure", "matplotlib.font_manager",
     "skimage", "skimage.io", "skimage.transform", "skimage.metrics", "cv2", "PIL.Image",
     "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.interactiveshell",
-    "mllab.checks.loss_and_metric",
+    "sklearn.metrics", "mllab.checks.loss_and_metric", "mllab.checks.custom_losses",
 )
 # Not pyplot: importing it picks the backend, which a kernel does only once it runs (MPLBACKEND).
 KERNEL_MODULE = "ipykernel_launcher"
