@@ -18,10 +18,13 @@ from mllab import paths
 from mllab.autograde.sandbox import FIRST_UID, UID_ENV
 from mllab.paths import Course
 from mllab.scores import StudentScore, assignment_scores
-from tests.corpus_loss_and_metric import corpus_students
+from tests import corpus_custom_losses, corpus_loss_and_metric
 
 REPO = Path(__file__).resolve().parents[1]
-ASSIGNMENT = "loss_and_metric"
+ASSIGNMENT = "loss_and_metric"  # the core lab: most tests that need one assignment use it
+# Each assignment's mutation corpus, and the session fixture that grades it with its demo class.
+CORPORA = {"loss_and_metric": corpus_loss_and_metric, "custom_losses": corpus_custom_losses}
+CLASS_RUNS = {"loss_and_metric": "demo_run", "custom_losses": "custom_losses_run"}
 
 # `make test` runs the suite in two pytest-xdist workers. Each worker's sandboxes get their own uid
 # range, so a test that looks for leftover sandbox processes sees only its own worker's.
@@ -31,7 +34,8 @@ SANDBOX_UIDS = range(FIRST_UID + 100 * WORKER, FIRST_UID + 100 * (WORKER + 1))
 # Two lanes, one per xdist worker, balanced by hand on the modules' measured times. The lane
 # "demo" holds every test of the session's demo run (and the solved release it grades), so that
 # run is made once; the lane "grading" holds the other big grading runs. Put a new module where
-# the two stay about even (each is about 8 minutes alone on the project's 2-core machine).
+# the two stay about even (each is about 8 minutes alone on the project's 2-core machine). The
+# custom_losses class run goes with the grading lane.
 GRADING_LANE = {"test_hostile_class", "test_broken_class", "test_intake", "test_report", "test_cli",
                 "test_warm_kernel", "test_sandbox", "test_judge", "test_data", "test_values",
                 "test_forbidden_calls", "test_checks_on_alternatives", "test_hidden_check_counts"}
@@ -43,7 +47,9 @@ SHARED_RUNS = {"demo_run", "solved_run"}
 def pytest_collection_modifyitems(items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
-        grading = module in GRADING_LANE and not SHARED_RUNS & set(item.fixturenames)
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        runs = set(item.fixturenames) | ({CLASS_RUNS[params["class_run"]]} if "class_run" in params else set())
+        grading = "custom_losses_run" in runs or (module in GRADING_LANE and not SHARED_RUNS & runs)
         item.add_marker(pytest.mark.xdist_group("grading" if grading else "demo"))
 
 
@@ -65,9 +71,14 @@ class DemoRun:
     students: list[str]
     scores: dict[str, StudentScore]
     printed: list[str]
+    assignment: str = ASSIGNMENT
 
     def autograded(self, student: str):
-        return nbformat.read(self.course.autograded / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+        name = self.assignment
+        return nbformat.read(self.course.autograded / student / name / f"{name}.ipynb", as_version=4)
+
+    def feedback_page(self, student: str) -> Path:
+        return self.course.feedback_dir(student, self.assignment) / f"{self.assignment}.html"
 
 
 @dataclass
@@ -103,16 +114,33 @@ def demo_run(tmp_path_factory, solved_run) -> DemoRun:
     from tests.student_notebooks import colab_roundtrip
 
     course = copy_course(tmp_path_factory.mktemp("course"))
-    corpus = tuple(student for student, _ in corpus_students().values())
-    write_submissions(course, ASSIGNMENT, corpus)
     colab = course.submission_dir(COLAB_STUDENT, ASSIGNMENT)
     colab.mkdir(parents=True)
     nbformat.write(colab_roundtrip(solved_run.notebook), colab / f"{ASSIGNMENT}.ipynb")
+    return _class_run(course, ASSIGNMENT, extra=[COLAB_STUDENT])
+
+
+@pytest.fixture(scope="session")
+def custom_losses_run(tmp_path_factory) -> DemoRun:
+    """`mllab demo custom_losses` with that assignment's mutation corpus handed in too."""
+    return _class_run(copy_course(tmp_path_factory.mktemp("custom_losses")), "custom_losses")
+
+
+@pytest.fixture
+def class_run(request) -> DemoRun:
+    """The class run of the assignment given as the indirect parameter ``class_run``."""
+    return request.getfixturevalue(CLASS_RUNS[request.param])
+
+
+def _class_run(course: Course, assignment: str, extra: list[str] = ()) -> DemoRun:
+    """Hand in the assignment's mutation corpus, then run `mllab demo` on it (which adds the demo class)."""
+    corpus = tuple(student for student, _ in CORPORA[assignment].corpus_students().values())
+    write_submissions(course, assignment, corpus)
     printed: list[str] = []
-    run_demo(course, (ASSIGNMENT,), say=printed.append)
-    students = [s.student_id for s in demo_class(ASSIGNMENT)] + [s.student_id for s in corpus] + [COLAB_STUDENT]
-    scores = {s.student: s for s in assignment_scores(course, ASSIGNMENT)}
-    return DemoRun(course, students, scores, printed)
+    run_demo(course, (assignment,), say=printed.append)
+    students = [s.student_id for s in demo_class(assignment)] + [s.student_id for s in corpus] + list(extra)
+    scores = {s.student: s for s in assignment_scores(course, assignment)}
+    return DemoRun(course, students, scores, printed, assignment)
 
 
 def autograde_processes(course: Course) -> list[psutil.Process]:

@@ -1,33 +1,10 @@
-"""The mutation corpus of `loss_and_metric`: correct solutions written differently, and mistakes.
-
-Every entry changes the instructor's solution of one cell. The tests combine one entry per task
-into a submission (tasks are independent, so each entry is judged in its own cells), autograde
-the submissions with real nbgrader and check: alternatives earn full marks, each mistake loses
-points in its own cells only, and those cells' feedback carries the entry's message.
-"""
+"""The mutation corpus of `loss_and_metric`: correct solutions written differently, and mistakes
+(see tests/mutation_corpus.py for how the tests use it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mllab.demo_class import DemoStudent, Patch, Rewrite
-
-
-@dataclass(frozen=True)
-class Mutation:
-    task: str
-    name: str
-    change: Patch | Rewrite
-    loses: frozenset[str] = frozenset()  # empty for a correct alternative
-    message: str = ""  # a phrase the lost cells' output must contain
-
-    @property
-    def is_mistake(self) -> bool:
-        return bool(self.loses)
-
-
-def _mistake(task, name, change, loses, message):
-    return Mutation(task, name, change, frozenset(loses), message)
+from tests.mutation_corpus import Mutation, mistake, submissions
 
 
 MSE_MEAN = "return ((input - target) ** 2).mean()"
@@ -239,106 +216,82 @@ def SSIM_(img1, img2):
 
 MISTAKES = [
     # 1 MSE / MAE
-    _mistake("1 MSE/MAE", "MSE as the square of the mean error", Patch("mse_mae_own", MSE_MEAN, "return (input - target).mean() ** 2"),
+    mistake("1 MSE/MAE", "MSE as the square of the mean error", Patch("mse_mae_own", MSE_MEAN, "return (input - target).mean() ** 2"),
              {"test_mse_own"}, "square of the mean error"),
-    _mistake("1 MSE/MAE", "MAE without the absolute value", Patch("mse_mae_own", MAE_MEAN, "return (input - target).mean()"),
+    mistake("1 MSE/MAE", "MAE without the absolute value", Patch("mse_mae_own", MAE_MEAN, "return (input - target).mean()"),
              {"test_mae_own"}, "absolute value is missing"),
-    _mistake("1 MSE/MAE", "MAE summed instead of averaged", Patch("mse_mae_own", MAE_MEAN, "return (input - target).abs().sum()"),
+    mistake("1 MSE/MAE", "MAE summed instead of averaged", Patch("mse_mae_own", MAE_MEAN, "return (input - target).abs().sum()"),
              {"test_mae_own"}, "you sum the absolute differences"),
     # 2 cross entropy
-    _mistake("2 CE", "naive softmax that overflows", Patch("ce_own", CE_BODY, """probs = torch.exp(input) / torch.exp(input).sum(dim=1, keepdim=True)
+    mistake("2 CE", "naive softmax that overflows", Patch("ce_own", CE_BODY, """probs = torch.exp(input) / torch.exp(input).sum(dim=1, keepdim=True)
     return -torch.log(probs[torch.arange(len(target)), target]).mean()"""),
              {"test_ce_stable"}, "LogSumExp"),
-    _mistake("2 CE", "softmax over the samples", Patch("ce_own", "torch.logsumexp(input, dim=1)", "torch.logsumexp(input, dim=0)[target]"),
+    mistake("2 CE", "softmax over the samples", Patch("ce_own", "torch.logsumexp(input, dim=1)", "torch.logsumexp(input, dim=0)[target]"),
              {"test_ce_own", "test_ce_stable"}, "wrong dimension"),
-    _mistake("2 CE", "summed over the samples", Patch("ce_own", "return (log_norm - true_logit).mean()", "return (log_norm - true_logit).sum()"),
+    mistake("2 CE", "summed over the samples", Patch("ce_own", "return (log_norm - true_logit).mean()", "return (log_norm - true_logit).sum()"),
              {"test_ce_own", "test_ce_stable"}, "you sum over the samples"),
     # 3 cosine similarity
-    _mistake("3 cosine", "normalising the columns", Patch("cosine_own", COS_BODY, """dot = (preds * target).sum(dim=0)
+    mistake("3 cosine", "normalising the columns", Patch("cosine_own", COS_BODY, """dot = (preds * target).sum(dim=0)
     return dot / (preds.norm(dim=0) * target.norm(dim=0))"""),
              {"test_cosine_own"}, "wrong axis"),
-    _mistake("3 cosine", "squared norms", Patch("cosine_own", "(preds.norm(dim=1) * target.norm(dim=1))",
+    mistake("3 cosine", "squared norms", Patch("cosine_own", "(preds.norm(dim=1) * target.norm(dim=1))",
                                                "((preds ** 2).sum(dim=1) * (target ** 2).sum(dim=1))"),
              {"test_cosine_own"}, "not square-rooted"),
-    _mistake("3 cosine", "reduced to one number", Patch("cosine_own", "return dot / (preds.norm(dim=1) * target.norm(dim=1))",
+    mistake("3 cosine", "reduced to one number", Patch("cosine_own", "return dot / (preds.norm(dim=1) * target.norm(dim=1))",
                                                         "return (dot / (preds.norm(dim=1) * target.norm(dim=1))).mean()"),
              {"test_cosine_own"}, "expected shape (4,)"),
     # 4 accuracy
-    _mistake("4 accuracy", "macro as precision", Patch("accuracy_own", "(preds[target == c] == c)", "(target[preds == c] == c)"),
+    mistake("4 accuracy", "macro as precision", Patch("accuracy_own", "(preds[target == c] == c)", "(target[preds == c] == c)"),
              {"test_accuracy_own"}, "PRECISION"),
-    _mistake("4 accuracy", "macro equal to micro", Patch("accuracy_own", 'return per_class.mean() if average == "macro" else per_class',
+    mistake("4 accuracy", "macro equal to micro", Patch("accuracy_own", 'return per_class.mean() if average == "macro" else per_class',
                                                          'return (preds == target).float().mean() if average == "macro" else per_class'),
              {"test_accuracy_own"}, "macro returns the micro value"),
-    _mistake("4 accuracy", "integer division", Patch("accuracy_own", "return (preds == target).float().mean()",
+    mistake("4 accuracy", "integer division", Patch("accuracy_own", "return (preds == target).float().mean()",
                                                      "return (preds == target).sum() // len(target)"),
              {"test_accuracy_own"}, "rounded down"),
     # 5 ROC
-    _mistake("5 ROC", "(tpr, fpr) swapped", Patch("roc_own", ROC_RETURN, "return tpr, fpr"),
+    mistake("5 ROC", "(tpr, fpr) swapped", Patch("roc_own", ROC_RETURN, "return tpr, fpr"),
              {"test_roc_own"}, "you return (tpr, fpr)"),
-    _mistake("5 ROC", "ties counted as negative", Patch("roc_own", "preds[None, :] >= thresholds[:, None]", "preds[None, :] > thresholds[:, None]"),
+    mistake("5 ROC", "ties counted as negative", Patch("roc_own", "preds[None, :] >= thresholds[:, None]", "preds[None, :] > thresholds[:, None]"),
              {"test_roc_own"}, "use >=, not >"),
-    _mistake("5 ROC", "FPR over all samples", Patch("roc_own", "fpr = (positive & ~actual).sum(dim=1) / (~actual).sum()",
+    mistake("5 ROC", "FPR over all samples", Patch("roc_own", "fpr = (positive & ~actual).sum(dim=1) / (~actual).sum()",
                                                     "fpr = (positive & ~actual).sum(dim=1) / len(target)"),
              {"test_roc_own"}, "number of negatives"),
     # 6 Dice
-    _mistake("6 Dice", "IoU returned as Dice", Patch("dice_own", DICE_BODY, """union = (pet_pred | pet_gt).sum()
+    mistake("6 Dice", "IoU returned as Dice", Patch("dice_own", DICE_BODY, """union = (pet_pred | pet_gt).sum()
     return intersect / union"""),
              {"test_dice_own"}, "you return the IoU"),
-    _mistake("6 Dice", "factor 2 missing", Patch("dice_own", "return 2 * intersect / total", "return intersect / total"),
+    mistake("6 Dice", "factor 2 missing", Patch("dice_own", "return 2 * intersect / total", "return intersect / total"),
              {"test_dice_own"}, "factor 2 is missing"),
-    _mistake("6 Dice", "background pixels dropped", Patch("dice_own", "pet_pred, pet_gt = pred != ignore_index, gt != ignore_index",
+    mistake("6 Dice", "background pixels dropped", Patch("dice_own", "pet_pred, pet_gt = pred != ignore_index, gt != ignore_index",
                                                           "keep = gt != ignore_index\n    pet_pred, pet_gt = (pred != ignore_index) & keep, gt != ignore_index"),
              {"test_dice_own"}, "hides the false positives"),
     # 7 SSIM
-    _mistake("7 SSIM", "numerator factors added (the seed's typo)", Patch("ssim_own", SSIM_NUMERATOR, "((2 * mu1 * mu2 + C1) + (2 * covar12 + C2))"),
+    mistake("7 SSIM", "numerator factors added (the seed's typo)", Patch("ssim_own", SSIM_NUMERATOR, "((2 * mu1 * mu2 + C1) + (2 * covar12 + C2))"),
              {"test_ssim_own"}, "numerator factors are added"),
-    _mistake("7 SSIM", "C1 and C2 with L = 255", Patch("ssim_own", "C1, C2 = (0.01 * 1.0) ** 2, (0.03 * 1.0) ** 2",
+    mistake("7 SSIM", "C1 and C2 with L = 255", Patch("ssim_own", "C1, C2 = (0.01 * 1.0) ** 2, (0.03 * 1.0) ** 2",
                                                       "C1, C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2"),
              {"test_ssim_own"}, "L = 255"),
-    _mistake("7 SSIM", "variance without subtracting the mean", Patch("ssim_own", "var1 = blur(x * x) - mu1 ** 2\n    var2 = blur(y * y) - mu2 ** 2\n    covar12 = blur(x * y) - mu1 * mu2",
+    mistake("7 SSIM", "variance without subtracting the mean", Patch("ssim_own", "var1 = blur(x * x) - mu1 ** 2\n    var2 = blur(y * y) - mu2 ** 2\n    covar12 = blur(x * y) - mu1 * mu2",
                                                                      "var1 = blur(x * x)\n    var2 = blur(y * y)\n    covar12 = blur(x * y)"),
              {"test_ssim_own"}, "forget to subtract the means"),
 ]
 
 LIBRARY_MISTAKES = [
-    _mistake("1 MSE/MAE", "library MSE with reduction='sum'", Patch("mse_mae_lib", "torch.nn.MSELoss()", 'torch.nn.MSELoss(reduction="sum")'),
+    mistake("1 MSE/MAE", "library MSE with reduction='sum'", Patch("mse_mae_lib", "torch.nn.MSELoss()", 'torch.nn.MSELoss(reduction="sum")'),
              {"test_mse_mae_lib"}, "you sum the squared differences"),
-    _mistake("2 CE", "Softmax instead of LogSoftmax before NLLLoss", Patch("ce_lib", "torch.nn.LogSoftmax(dim=1)", "torch.nn.Softmax(dim=1)"),
+    mistake("2 CE", "Softmax instead of LogSoftmax before NLLLoss", Patch("ce_lib", "torch.nn.LogSoftmax(dim=1)", "torch.nn.Softmax(dim=1)"),
              {"test_ce_logsoftmax_nll"}, "LOG-probabilities"),
-    _mistake("5 ROC", "BinaryROC's order returned as is", Patch("roc_lib", "return fpr.flip(0)[back], tpr.flip(0)[back]", "return fpr, tpr"),
+    mistake("5 ROC", "BinaryROC's order returned as is", Patch("roc_lib", "return fpr.flip(0)[back], tpr.flip(0)[back]", "return fpr, tpr"),
              {"test_roc_lib"}, "reverse order"),
-    _mistake("7 SSIM", "reshape instead of permute", Patch("ssim_lib", ".permute(2, 0, 1).unsqueeze(0)",
+    mistake("7 SSIM", "reshape instead of permute", Patch("ssim_lib", ".permute(2, 0, 1).unsqueeze(0)",
                                                            ".reshape(1, img_np_whc.shape[2], img_np_whc.shape[0], img_np_whc.shape[1])"),
              {"test_to_tensor"}, "scrambled"),
-    _mistake("7 SSIM", "torchmetrics SSIM without data_range", Patch("ssim_lib", "StructuralSimilarityIndexMeasure(data_range=1.0)", "StructuralSimilarityIndexMeasure()"),
+    mistake("7 SSIM", "torchmetrics SSIM without data_range", Patch("ssim_lib", "StructuralSimilarityIndexMeasure(data_range=1.0)", "StructuralSimilarityIndexMeasure()"),
              {"test_ssim_lib"}, "data_range=1.0"),
 ]
 
 
-def _by_task(mutations):
-    tasks: dict[str, list[Mutation]] = {}
-    for mutation in mutations:
-        tasks.setdefault(mutation.task, []).append(mutation)
-    return tasks
-
-
-def _student(student_id: str, description: str, mutations: list[Mutation]) -> DemoStudent:
-    loses = frozenset().union(*(m.loses for m in mutations))
-    return DemoStudent(student_id, description, tuple(m.change for m in mutations), loses)
-
-
-def _mistake_rounds(mutations: list[Mutation]) -> list[list[Mutation]]:
-    """Round k takes the k-th mistake of every task (a cell gets at most one mistake per student)."""
-    tasks = _by_task(mutations)
-    rounds = max(len(group) for group in tasks.values())
-    return [[group[k] for group in tasks.values() if k < len(group)] for k in range(rounds)]
-
-
 def corpus_students() -> dict[str, tuple[DemoStudent, list[Mutation]]]:
     """The corpus as submissions: student id -> (the student, the mutations it carries)."""
-    groups = {"corpus_alternatives_a": ALTERNATIVES_A, "corpus_alternatives_b": ALTERNATIVES_B}
-    for k, group in enumerate(_mistake_rounds(MISTAKES), start=1):
-        groups[f"corpus_mistakes_{k}"] = group
-    groups["corpus_library_mistakes"] = LIBRARY_MISTAKES
-    return {sid: (_student(sid, f"mutation corpus: {', '.join(m.name for m in ms)}", ms), ms)
-            for sid, ms in groups.items()}
+    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES, LIBRARY_MISTAKES)

@@ -28,17 +28,16 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
-from mllab.demo_class import LOSS_AND_METRIC, submission
+from mllab.demo_class import demo_class, submission
 from tests.conftest import ASSIGNMENT, REPO
 
-PERFECT = next(s for s in LOSS_AND_METRIC if s.student_id == "perfect")
 
-
-def solved_release(source: Path = REPO / "source", release: Path = REPO / "release"):
+def solved_release(source: Path = REPO / "source", release: Path = REPO / "release", assignment: str = ASSIGNMENT):
     """The committed release with every solution of the instructor notebook filled in."""
-    source_nb = nbformat.read(source / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    release_nb = nbformat.read(release / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    return submission(source_nb, release_nb, PERFECT)
+    source_nb = nbformat.read(source / assignment / f"{assignment}.ipynb", as_version=4)
+    release_nb = nbformat.read(release / assignment / f"{assignment}.ipynb", as_version=4)
+    perfect = next(s for s in demo_class(assignment) if s.student_id == "perfect")
+    return submission(source_nb, release_nb, perfect)
 
 
 class DataServer:

@@ -4,39 +4,46 @@ from __future__ import annotations
 
 import pytest
 
-from mllab.demo_class import LOSS_AND_METRIC, Patch, _apply
+from mllab.demo_class import DEMO_CLASSES, Patch, _apply
 from mllab.errors import PipelineError
+from mllab.paths import ASSIGNMENTS
 from tests.conftest import ASSIGNMENT, cell_outputs_text
 
-MISTAKE_STUDENTS = [s for s in LOSS_AND_METRIC if s.patches]
+MISTAKE_STUDENTS = [(a, s) for a in ASSIGNMENTS for s in DEMO_CLASSES[a] if s.patches]
 OPTIONAL_CELLS = {"test_bce_optional", "test_iou_optional", "test_psnr_optional"}
+TITLES = {"loss_and_metric": "Loss and Metric", "custom_losses": "Custom Losses and Classification Metrics"}
+every_class = pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
 
 
 def _autograded_cells(score):
     return {name: value for name, value in score.cell_scores.items() if name.startswith("test_")}
 
 
-def test_every_demo_student_was_graded(demo_run):
-    assert {s.student_id for s in LOSS_AND_METRIC} <= set(demo_run.scores)
-    assert sorted(demo_run.scores) == sorted(demo_run.students)
+@every_class
+def test_every_demo_student_was_graded(class_run):
+    assert {s.student_id for s in DEMO_CLASSES[class_run.assignment]} <= set(class_run.scores)
+    assert sorted(class_run.scores) == sorted(class_run.students)
 
 
-def test_the_perfect_student_earns_every_autograded_point(demo_run):
-    perfect = demo_run.scores["perfect"]
+@every_class
+def test_the_perfect_student_earns_every_autograded_point(class_run):
+    perfect = class_run.scores["perfect"]
     assert perfect.auto_max == 100
     assert perfect.auto_score == 100
 
 
-def test_the_blank_release_earns_nothing_and_grades_without_errors(demo_run):
-    blank = demo_run.scores["blank"]
+@every_class
+def test_the_blank_release_earns_nothing_and_grades_without_errors(class_run):
+    blank = class_run.scores["blank"]
     assert blank.auto_score == 0
     assert blank.auto_max == 100
     assert all(score == 0 for score, _ in _autograded_cells(blank).values())
 
 
-@pytest.mark.parametrize("student", MISTAKE_STUDENTS, ids=lambda s: s.student_id)
-def test_each_mistake_loses_points_in_its_own_task_and_nowhere_else(demo_run, student):
-    cells = _autograded_cells(demo_run.scores[student.student_id])
+@pytest.mark.parametrize("class_run, student", MISTAKE_STUDENTS, indirect=["class_run"],
+                         ids=[f"{a}-{s.student_id}" for a, s in MISTAKE_STUDENTS])
+def test_each_mistake_loses_points_in_its_own_task_and_nowhere_else(class_run, student):
+    cells = _autograded_cells(class_run.scores[student.student_id])
     for name, (score, max_score) in cells.items():
         if name in student.loses:
             assert score < max_score, f"{name} should lose points for: {student.description}"
@@ -52,6 +59,17 @@ def test_the_forbidden_call_student_is_told_which_call(demo_run):
     assert "calls torch.nn.MSELoss" in messages["test_mse_own"]
     assert "calls torch.nn.functional.cross_entropy" in messages["test_ce_own"]
     assert "calls torchmetrics" in messages["test_cosine_own"]
+
+
+def test_the_custom_losses_forbidden_call_student_is_told_which_call(custom_losses_run):
+    notebook = custom_losses_run.autograded("forbidden_calls")
+    messages = {cell.metadata["nbgrader"]["grade_id"]: cell_outputs_text(cell)
+                for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade")}
+    assert "calls torchmetrics" in messages["test_rmse_own"]
+    assert "calls torch.nn.NLLLoss" in messages["test_sparse_cce_own"]
+    assert "calls torch.nn.functional.l1_loss" in messages["test_dice_loss"]
+    scores = _autograded_cells(custom_losses_run.scores["forbidden_calls"])
+    assert scores["test_r2_own"][0] == scores["test_r2_own"][1], "the other own implementations keep their points"
 
 
 def test_the_library_versions_still_earn_their_points_for_the_forbidden_call_student(demo_run):
@@ -70,11 +88,12 @@ def test_optional_tasks_are_worth_nothing_and_show_their_result(demo_run):
     assert all("✓" in text for text in optional_text)
 
 
-def test_feedback_html_exists_for_every_demo_student(demo_run):
-    for student in (s.student_id for s in LOSS_AND_METRIC):
-        page = demo_run.course.feedback_dir(student, ASSIGNMENT) / f"{ASSIGNMENT}.html"
+@every_class
+def test_feedback_html_exists_for_every_demo_student(class_run):
+    for student in (s.student_id for s in DEMO_CLASSES[class_run.assignment]):
+        page = class_run.feedback_page(student)
         assert page.is_file(), f"no feedback for {student}"
-        assert "Loss and Metric" in page.read_text(encoding="utf-8")
+        assert TITLES[class_run.assignment] in page.read_text(encoding="utf-8")
 
 
 def test_a_demo_patch_that_no_longer_matches_the_source_is_an_error():
@@ -92,10 +111,17 @@ def test_regrading_a_submission_gives_the_same_scores(demo_run):
     assert after["mse_sum_naive_softmax"].cell_scores == before
 
 
-def test_make_demo_ends_with_the_score_table_grades_csv_and_the_feedback_path(demo_run):
-    printed = "\n".join(demo_run.printed)
-    assert "Scores for loss_and_metric" in printed
+@every_class
+def test_make_demo_ends_with_the_score_table_grades_csv_and_the_feedback_path(class_run):
+    printed = "\n".join(class_run.printed)
+    assert f"Scores for {class_run.assignment}" in printed
     assert any(line.startswith("perfect ") and "100.0 / 100" in line for line in printed.splitlines())
     assert "Feedback HTML:" in printed and "grades.csv" in printed
-    grades = (demo_run.course.root / "grades.csv").read_text(encoding="utf-8")
-    assert all(s.student_id in grades for s in LOSS_AND_METRIC)
+    grades = (class_run.course.root / "grades.csv").read_text(encoding="utf-8")
+    assert all(s.student_id in grades for s in DEMO_CLASSES[class_run.assignment])
+
+
+def test_make_demo_grades_every_assignment_of_the_course():
+    from mllab.cli import _parser
+
+    assert tuple(_parser().parse_args(["demo"]).assignments) == ASSIGNMENTS == ("loss_and_metric", "custom_losses")

@@ -5,21 +5,24 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import importlib
+
 import nbformat
 import numpy as np
+import pytest
 import torch
 import torchmetrics
 
 from mllab.checks import common
 from mllab.demo_class import solution_text
-from tests.conftest import ASSIGNMENT
+from mllab.paths import ASSIGNMENTS
 
 MINIMUM_CHECKS = 5  # several shapes and dtypes plus edge cases, per graded cell
 
 
-def _instructor_functions(repo):
+def _instructor_functions(repo, assignment):
     namespace = {"np": np, "torch": torch, "torchmetrics": torchmetrics}
-    notebook = nbformat.read(repo.source_notebook(ASSIGNMENT), as_version=4)
+    notebook = nbformat.read(repo.source_notebook(assignment), as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
             exec(solution_text(cell.source), namespace)
@@ -31,11 +34,10 @@ def _hidden_call(cell) -> str:
     return hidden.strip().splitlines()[-1].removeprefix("_points = ")
 
 
-def test_every_graded_cell_runs_several_hidden_checks(repo, monkeypatch, report_lines):
-    notebook, namespace = _instructor_functions(repo)
-    from mllab.checks import loss_and_metric as hidden
-
-    namespace["hidden"] = hidden
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_cell_runs_several_hidden_checks(repo, assignment, monkeypatch, report_lines):
+    notebook, namespace = _instructor_functions(repo, assignment)
+    namespace["hidden"] = importlib.import_module(f"mllab.checks.{assignment}")
     counts: Counter[str] = Counter()
     current = {"cell": ""}
     original = common.call_student
@@ -50,6 +52,6 @@ def test_every_graded_cell_runs_several_hidden_checks(repo, monkeypatch, report_
         if cell.cell_type == "code" and meta.get("grade"):
             current["cell"] = meta["grade_id"]
             eval(_hidden_call(cell), namespace)
-    report_lines([f"{'graded cell':<24} {'hidden checks':>13}",
-                  *(f"{name:<24} {number:>13}" for name, number in counts.items())])
+    report_lines([f"{assignment + ': graded cell':<40} {'hidden checks':>13}",
+                  *(f"{name:<40} {number:>13}" for name, number in counts.items())])
     assert all(number >= MINIMUM_CHECKS for number in counts.values()), counts

@@ -8,30 +8,37 @@ import json
 import re
 
 import nbformat
+import pytest
 
 from mllab.demo_class import solution_text
-from tests.conftest import ASSIGNMENT
+from mllab.paths import ASSIGNMENTS
+
+every_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS)
 
 
 def _cells(notebook_path):
     return json.loads(notebook_path.read_text(encoding="utf-8"))
 
 
-def test_committed_release_equals_a_fresh_generate_assignment(repo, demo_run):
-    fresh = _cells(demo_run.course.release_notebook(ASSIGNMENT))
-    committed = _cells(repo.release_notebook(ASSIGNMENT))
-    assert committed == fresh, "release/ is stale: run `mllab release loss_and_metric` and commit it"
+@pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
+def test_committed_release_equals_a_fresh_generate_assignment(repo, class_run):
+    assignment = class_run.assignment
+    fresh = _cells(class_run.course.release_notebook(assignment))
+    committed = _cells(repo.release_notebook(assignment))
+    assert committed == fresh, f"release/ is stale: run `mllab release {assignment}` and commit it"
 
 
-def test_release_has_no_solution_code_and_no_hidden_test(repo):
-    text = repo.release_notebook(ASSIGNMENT).read_text(encoding="utf-8")
+@every_assignment
+def test_release_has_no_solution_code_and_no_hidden_test(repo, assignment):
+    text = repo.release_notebook(assignment).read_text(encoding="utf-8")
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "mllab.checks", "hidden."):
         assert marker not in text, f"the release contains {marker!r}"
 
 
-def test_no_line_of_any_solution_appears_in_the_release(repo):
-    source = nbformat.read(repo.source_notebook(ASSIGNMENT), as_version=4)
-    release_lines = {line.strip() for cell in nbformat.read(repo.release_notebook(ASSIGNMENT), as_version=4).cells
+@every_assignment
+def test_no_line_of_any_solution_appears_in_the_release(repo, assignment):
+    source = nbformat.read(repo.source_notebook(assignment), as_version=4)
+    release_lines = {line.strip() for cell in nbformat.read(repo.release_notebook(assignment), as_version=4).cells
                      for line in cell.source.splitlines()}
     for cell in source.cells:
         if not cell.metadata.get("nbgrader", {}).get("solution"):
@@ -49,9 +56,10 @@ def test_source_notebooks_are_committed_without_outputs(repo):
                 assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
 
 
-def test_every_graded_cell_has_a_unique_grade_id(repo):
+@every_assignment
+def test_every_graded_cell_has_a_unique_grade_id(repo, assignment):
     ids = [cell.metadata["nbgrader"]["grade_id"]
-           for cell in nbformat.read(repo.source_notebook(ASSIGNMENT), as_version=4).cells
+           for cell in nbformat.read(repo.source_notebook(assignment), as_version=4).cells
            if "nbgrader" in cell.metadata]
     assert len(ids) == len(set(ids))
 
@@ -70,12 +78,14 @@ def _loaded_names(source: str) -> set[str]:
     return loaded - stored - imported - set(dir(builtins))
 
 
-def test_test_cells_use_only_the_setup_imports_and_the_students_functions(repo):
+@every_assignment
+def test_test_cells_use_only_the_setup_imports_and_the_students_functions(repo, assignment):
     """A test cell must not depend on example variables a student may have overwritten."""
-    notebook = nbformat.read(repo.source_notebook(ASSIGNMENT), as_version=4)
-    setup_imports = {"np", "torch", "torchmetrics", "plt", "json", "warnings", "Path", "visible_check"}
+    notebook = nbformat.read(repo.source_notebook(assignment), as_version=4)
+    setup_imports = {"np", "torch", "torchmetrics", "plt", "json", "warnings", "Path", "visible_check",
+                     "pd", "TABLES"}
     functions = {name for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution")
-                 and cell.cell_type == "code" for name in re.findall(r"^def (\w+)", cell.source, re.M)}
+                 and cell.cell_type == "code" for name in re.findall(r"^(?:def|class) (\w+)", cell.source, re.M)}
     for cell in notebook.cells:
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
             stray = _loaded_names(cell.source) - setup_imports - functions

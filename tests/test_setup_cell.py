@@ -18,29 +18,35 @@ from mllab.paths import ASSIGNMENTS
 from tests.conftest import ASSIGNMENT, REPO, cell_by_grade_id, copy_course
 
 
-def _source_nb():
-    return nbformat.read(REPO / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+every_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS)
 
 
-def test_the_committed_setup_cell_header_and_readme_are_made_from_course_toml_and_data():
-    committed = _source_nb()
-    fresh = fresh_notebook(REPO, ASSIGNMENT, _source_nb(), REPO / "source")
-    for grade_id in ("header", "setup"):
+def _source_nb(assignment=ASSIGNMENT):
+    return nbformat.read(REPO / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+@every_assignment
+def test_the_committed_setup_cell_header_and_readme_are_made_from_course_toml_and_data(assignment):
+    committed = _source_nb(assignment)
+    fresh = fresh_notebook(REPO, assignment, _source_nb(assignment), REPO / "source")
+    for grade_id in ("header", "setup", "self_check_helpers"):
         assert cell_by_grade_id(committed, grade_id).source == cell_by_grade_id(fresh, grade_id).source, \
-            f"the {grade_id} cell is stale: run `mllab release {ASSIGNMENT}` and commit"
+            f"the {grade_id} cell is stale: run `mllab release {assignment}` and commit"
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert readme == fresh_readme(readme, load_course_web(REPO), ASSIGNMENTS, REPO / "README.md"), \
         "the README's Colab links or clone command are stale: run `mllab release` and commit"
 
 
-def test_the_setup_cell_names_every_data_file_the_notebook_reads_with_its_sha256():
-    setup = cell_by_grade_id(_source_nb(), "setup").source
+@every_assignment
+def test_the_setup_cell_names_every_data_file_the_notebook_reads_with_its_sha256(assignment):
+    setup = cell_by_grade_id(_source_nb(assignment), "setup").source
     listed = dict(re.findall(r'^    "([^"]+)": "([0-9a-f]{64})",$', setup, re.M))
-    assert list(listed) == list(NOTEBOOK_DATA[ASSIGNMENT])
+    assert list(listed) == list(NOTEBOOK_DATA[assignment])
     for name, digest in listed.items():
         assert hashlib.sha256((REPO / "data" / name).read_bytes()).hexdigest() == digest, name
-    read = set(re.findall(r'(?:DATA|PET) / "([\w.]+)"', "\n".join(c.source for c in _source_nb().cells)))
-    assert read and read <= {name.split("/")[-1] for name in listed} | {"downloaded", "yorkshire"}
+    cells = "\n".join(c.source for c in _source_nb(assignment).cells)
+    read = set(re.findall(r'(?:DATA|PET|TABLES) / "([\w.]+)"', cells))
+    assert read and read <= {name.split("/")[-1] for name in listed} | {"downloaded", "yorkshire", "tables"}
 
 
 def test_the_setup_cell_pins_the_torchmetrics_of_requirements_txt():
@@ -49,8 +55,9 @@ def test_the_setup_cell_pins_the_torchmetrics_of_requirements_txt():
     assert torchmetrics_pin(REPO) == "torchmetrics==1.9.0"
 
 
-def test_the_setup_cell_is_the_locked_first_code_cell_and_the_self_check_the_last():
-    nb = _source_nb()
+@every_assignment
+def test_the_setup_cell_is_the_locked_first_code_cell_and_the_self_check_the_last(assignment):
+    nb = _source_nb(assignment)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].metadata["nbgrader"]["grade_id"] == "setup" and code[0].metadata["nbgrader"]["locked"]
     assert code[-1].metadata["nbgrader"]["grade_id"] == "self_check" and code[-1].metadata["nbgrader"]["locked"]
@@ -88,8 +95,9 @@ def test_a_missing_or_wrong_course_toml_is_explained(tmp_path, content, says):
         load_course_web(tmp_path)
 
 
-def test_the_self_check_knows_every_task_the_test_cells_check():
-    nb = _source_nb()
+@every_assignment
+def test_the_self_check_knows_every_task_the_test_cells_check(assignment):
+    nb = _source_nb(assignment)
     helpers = cell_by_grade_id(nb, "self_check_helpers").source
     tasks = re.search(r"TASKS = \{(.*?)\}", helpers, re.S).group(1)
     known = re.findall(r'"(\w+)": "', tasks)
@@ -100,19 +108,29 @@ def test_the_self_check_knows_every_task_the_test_cells_check():
                if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code")
 
 
-def test_the_release_header_links_to_colab_and_the_release_says_how_to_hand_in():
-    release = nbformat.read(REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+@every_assignment
+def test_the_release_header_links_to_colab_and_the_release_says_how_to_hand_in(assignment):
+    release = nbformat.read(REPO / "release" / assignment / f"{assignment}.ipynb", as_version=4)
     web = load_course_web(REPO)
-    assert f"[Open in Colab]({web.colab_url(ASSIGNMENT)})" in release.cells[0].source
+    assert f"[Open in Colab]({web.colab_url(assignment)})" in release.cells[0].source
     hand_in = cell_by_grade_id(release, "hand_in").source
     assert "Assignments" in hand_in and "Submit" in hand_in and "Download .ipynb" in hand_in
+    assert f"`{assignment}.ipynb`" in hand_in and f"next to `{assignment}`" in hand_in
 
 
-def test_run_all_may_pass_every_cell_between_the_helpers_and_the_self_check_but_not_the_setup():
-    nb = nbformat.read(REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+@every_assignment
+def test_run_all_may_pass_every_cell_between_the_helpers_and_the_self_check_but_not_the_setup(assignment):
+    nb = nbformat.read(REPO / "release" / assignment / f"{assignment}.ipynb", as_version=4)
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
     start, end = ids.index("self_check_helpers") + 1, ids.index("self_check")
     tagged = ["raises-exception" in c.metadata.get("tags", []) for c in nb.cells]
     assert not any(tagged[:start]) and not tagged[end], "a failing setup must stop Run All"
     assert all(tagged[i] for i in range(start, end) if nb.cells[i].cell_type == "code")
-    assert sum(tagged) > 40
+    assert sum(tagged) > 20
+
+
+def test_a_self_check_helper_cell_without_its_tasks_is_explained(tmp_path):
+    nb = _source_nb()
+    cell_by_grade_id(nb, "self_check_helpers").source = "# the helpers, but no TASKS"
+    with pytest.raises(UsageError, match="must define TASKS"):
+        fresh_notebook(REPO, ASSIGNMENT, nb, tmp_path / "x.ipynb")
