@@ -77,6 +77,11 @@ class DemoRun:
         name = self.assignment
         return nbformat.read(self.course.autograded / student / name / f"{name}.ipynb", as_version=4)
 
+    def outputs(self, student: str) -> dict[str, str]:
+        """What each graded cell of the student's autograded notebook showed, by grade id."""
+        return {c.metadata["nbgrader"]["grade_id"]: cell_outputs_text(c)
+                for c in self.autograded(student).cells if c.metadata.get("nbgrader", {}).get("grade")}
+
     def feedback_page(self, student: str) -> Path:
         return self.course.feedback_dir(student, self.assignment) / f"{self.assignment}.html"
 

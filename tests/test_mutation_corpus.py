@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CORPORA, cell_outputs_text, page_text
+from tests.conftest import CORPORA, page_text
 
 
 def _corpus(assignment: str):
@@ -30,12 +30,6 @@ def _carrier(corpus, mutation) -> str:
     return next(sid for sid, (_, mutations) in corpus.items() if mutation in mutations)
 
 
-def _outputs(class_run, student):
-    notebook = class_run.autograded(student)
-    return {c.metadata["nbgrader"]["grade_id"]: cell_outputs_text(c)
-            for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")}
-
-
 @pytest.mark.parametrize("assignment", list(CORPORA))
 def test_the_corpus_has_three_mistakes_and_two_alternatives_per_task(assignment):
     _, alternatives, mistakes = _corpus(assignment)
@@ -48,7 +42,7 @@ def test_the_corpus_has_three_mistakes_and_two_alternatives_per_task(assignment)
 def test_correct_alternatives_earn_full_marks(class_run, item):
     cells = _test_cells(class_run.scores[item])
     lost = {name: value for name, value in cells.items() if value[0] != value[1]}
-    assert not lost, f"{item} lost points: {lost}\n{_outputs(class_run, item)}"
+    assert not lost, f"{item} lost points: {lost}\n{class_run.outputs(item)}"
 
 
 @_per_assignment(lambda a: [sid for sid in _corpus(a)[0] if "mistakes" in sid])
@@ -64,7 +58,7 @@ def test_each_mistake_loses_points_in_its_own_cells_only(class_run, item):
 @_per_assignment(lambda a: _corpus(a)[2])
 def test_each_mistake_is_explained_in_its_cells_and_the_feedback(class_run, item):
     student = _carrier(_corpus(class_run.assignment)[0], item)
-    outputs = _outputs(class_run, student)
+    outputs = class_run.outputs(student)
     for cell in item.loses:
         assert item.message in outputs[cell], f"{cell} of {student} says:\n{outputs[cell]}"
     assert " ".join(item.message.split()) in page_text(class_run.feedback_page(student))
