@@ -1,7 +1,7 @@
 """Benchmark: what running and autograding the lab costs on this machine.
 
 Prints, in one run on a private copy of the course:
-  * the time to execute the instructor notebook top to bottom (nbclient);
+  * the time to execute each assignment's instructor notebook top to bottom (nbclient);
   * the time plain `nbgrader autograde` takes for one submission (the perfect demo student);
   * how much of that is kernel start plus the heavy imports (a notebook with only those).
 Run it with `make bench`. It is not a test: it asserts nothing and only prints figures.
@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 
 from mllab import nbgrader_steps as steps
 from mllab.demo_class import write_demo_class
-from mllab.paths import copy_course, find_course_root
+from mllab.paths import ASSIGNMENTS, copy_course, find_course_root
 
 ASSIGNMENT = "loss_and_metric"
 REPEATS = 3
@@ -59,13 +59,14 @@ def main() -> None:
         write_demo_class(course, ASSIGNMENT)
         figures = {
             "kernel start + imports (torch, torchmetrics, …)": _median(lambda: _execute(_imports_only(Path(tmp)))),
-            "instructor notebook, top to bottom (nbclient)": _median(lambda: _execute(course.source_notebook(ASSIGNMENT))),
+            **{f"instructor notebook {a}, top to bottom (nbclient)": _median(lambda a=a: _execute(course.source_notebook(a)))
+               for a in ASSIGNMENTS},
             "plain `nbgrader autograde`, one submission": _median(lambda: steps.autograde(course, ASSIGNMENT, "perfect")),
         }
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"median of {REPEATS} runs")
     for label, seconds in figures.items():
-        print(f"{label:<52} {seconds:6.1f} s")
+        print(f"{label:<68} {seconds:6.1f} s")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ PET_FILES = ("image.png", "gt.png", "pred.png", "info.json")
 NOTEBOOK_DATA = {
     "loss_and_metric": ("cat.png", *(f"yorkshire/{name}" for name in PET_FILES)),
     "custom_losses": ("tables/regression_data.csv", "tables/binary_data.csv", "tables/multiclass.csv"),
+    "beyond_basics": ("cat.png",),
 }
 MAKE_DATA = "run `mllab make-data` in the course folder to rebuild the committed data files"
 FETCH_DATA = "the real terrier is optional: `mllab fetch-data` downloads it"

@@ -180,6 +180,64 @@ CUSTOM_LOSSES: tuple[DemoStudent, ...] = (
     ),
 )
 
+FFT_ON_TIME = """spectrum_pred = torch.fft.fft(pred, dim=1, norm="forward")
+    spectrum_target = torch.fft.fft(target, dim=1, norm="forward")"""
+
+BEYOND_BASICS: tuple[DemoStudent, ...] = (
+    DemoStudent("perfect", "the instructor's solutions: every point", model_answers=True),
+    DemoStudent("blank", "the release handed in unchanged", blank=True),
+    DemoStudent(
+        "one_sided_chamfer_psnr_ln", "Chamfer from a to b only; PSNR with the natural logarithm",
+        patches=(
+            Patch("chamfer_own", "return squared.min(dim=1).values.mean() + squared.min(dim=0).values.mean()",
+                  "return squared.min(dim=1).values.mean()"),
+            Patch("psnr_own", "torch.log10(", "torch.log("),
+        ),
+        loses=frozenset({"test_chamfer_own", "test_psnr_own"}),
+    ),
+    DemoStudent(
+        "fft_wrong_axis_nll_no_logvar", "the FFT over the features; Gaussian NLL without the log-variance",
+        patches=(
+            Patch("fft_loss_own", FFT_ON_TIME, FFT_ON_TIME.replace("dim=1", "dim=-1")),
+            Patch("gaussian_nll_own", "(0.5 * (torch.log(var) + (target - mu) ** 2 / var))", "(0.5 * (target - mu) ** 2 / var)"),
+        ),
+        loses=frozenset({"test_fft_loss_own", "test_gaussian_nll_own"}),
+    ),
+    DemoStudent(
+        "nearest_emd_squared_eikonal", "EMD by nearest neighbours; the Eikonal term on the squared gradient norm",
+        patches=(
+            Patch("emd_own", """rows, columns = linear_sum_assignment(cost.numpy())
+    return cost[rows, columns].mean()""", "return cost.min(dim=1).values.mean()"),
+            Patch("eikonal_own", "gradient.norm(dim=-1) - 1", "gradient.norm(dim=-1) ** 2 - 1"),
+        ),
+        loses=frozenset({"test_emd_own", "test_eikonal_own"}),
+    ),
+    DemoStudent(
+        "iou_unclamped_fbeta_unsquared", "box overlaps not clamped at 0; beta where beta² belongs",
+        patches=(
+            Patch("box_iou_own", "size = (bottom_right - top_left).clamp(min=0)", "size = bottom_right - top_left"),
+            Patch("fbeta_own", "return (1 + beta ** 2) * precision * recall / (beta ** 2 * precision + recall)",
+                  "return (1 + beta) * precision * recall / (beta * precision + recall)"),
+        ),
+        loses=frozenset({"test_box_iou_own", "test_fbeta_own"}),
+    ),
+    DemoStudent(
+        "forbidden_calls", "own implementations that call torch.nn losses and torchmetrics",
+        patches=(
+            Patch("psnr_own", "mse = ((x - y) ** 2).mean()", "mse = torch.nn.functional.mse_loss(x, y)"),
+            Patch("gaussian_nll_own", "return (0.5 * (torch.log(var) + (target - mu) ** 2 / var)).mean() + 0.5 * math.log(2 * math.pi)",
+                  "return torch.nn.GaussianNLLLoss(full=True)(mu, target, var)"),
+            Rewrite("fbeta_own", """
+from torchmetrics.functional.classification import binary_fbeta_score
+
+def fbeta(preds, target, beta):
+    return binary_fbeta_score(preds, target, beta=beta)
+"""),
+        ),
+        loses=frozenset({"test_psnr_own", "test_gaussian_nll_own", "test_fbeta_own"}),
+    ),
+)
+
 
 def solution_text(source: str) -> str:
     """A source cell's text without the BEGIN/END SOLUTION marker lines."""
@@ -223,7 +281,7 @@ def submission(source_nb, release_nb, student: DemoStudent):
     return handed_in
 
 
-DEMO_CLASSES = {"loss_and_metric": LOSS_AND_METRIC, "custom_losses": CUSTOM_LOSSES}
+DEMO_CLASSES = {"loss_and_metric": LOSS_AND_METRIC, "custom_losses": CUSTOM_LOSSES, "beyond_basics": BEYOND_BASICS}
 
 
 def demo_class(assignment: str) -> tuple[DemoStudent, ...]:

@@ -104,6 +104,10 @@ import pandas as pd
 
 TABLES = DATA / "tables"  # three results tables made by `mllab make-data` (see data/README.md)
 print(f"Data from {_data_source}")''',
+    "beyond_basics": '''\
+from skimage import io, transform
+
+print(f"Data from {_data_source}")''',
 }
 DEFAULT_TAIL = 'print(f"Data from {_data_source}")'
 

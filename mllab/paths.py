@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mllab.errors import UsageError
 
-ASSIGNMENTS = ("loss_and_metric", "custom_losses")
+ASSIGNMENTS = ("loss_and_metric", "custom_losses", "beyond_basics")
 
 
 def find_course_root(start: Path | None = None) -> Path:

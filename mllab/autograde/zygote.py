@@ -26,7 +26,8 @@ PRELOAD = (
     "torchmetrics.segmentation", "matplotlib", "matplotlib.figure", "matplotlib.font_manager",
     "skimage", "skimage.io", "skimage.transform", "skimage.metrics", "cv2", "PIL.Image",
     "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.interactiveshell",
-    "sklearn.metrics", "mllab.checks.loss_and_metric", "mllab.checks.custom_losses",
+    "sklearn.metrics", "scipy.optimize", "scipy.spatial",
+    "mllab.checks.loss_and_metric", "mllab.checks.custom_losses", "mllab.checks.beyond_basics",
 )
 # Not pyplot: importing it picks the backend, which a kernel does only once it runs (MPLBACKEND).
 KERNEL_MODULE = "ipykernel_launcher"
