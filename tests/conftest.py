@@ -18,13 +18,14 @@ from mllab import paths
 from mllab.autograde.sandbox import FIRST_UID, UID_ENV
 from mllab.paths import Course
 from mllab.scores import StudentScore, assignment_scores
-from tests import corpus_custom_losses, corpus_loss_and_metric
+from tests import corpus_beyond_basics, corpus_custom_losses, corpus_loss_and_metric
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "loss_and_metric"  # the core lab: most tests that need one assignment use it
 # Each assignment's mutation corpus, and the session fixture that grades it with its demo class.
-CORPORA = {"loss_and_metric": corpus_loss_and_metric, "custom_losses": corpus_custom_losses}
-CLASS_RUNS = {"loss_and_metric": "demo_run", "custom_losses": "custom_losses_run"}
+CORPORA = {"loss_and_metric": corpus_loss_and_metric, "custom_losses": corpus_custom_losses,
+           "beyond_basics": corpus_beyond_basics}
+CLASS_RUNS = {"loss_and_metric": "demo_run", "custom_losses": "custom_losses_run", "beyond_basics": "beyond_basics_run"}
 
 # `make test` runs the suite in two pytest-xdist workers. Each worker's sandboxes get their own uid
 # range, so a test that looks for leftover sandbox processes sees only its own worker's.
@@ -34,8 +35,8 @@ SANDBOX_UIDS = range(FIRST_UID + 100 * WORKER, FIRST_UID + 100 * (WORKER + 1))
 # Two lanes, one per xdist worker, balanced by hand on the modules' measured times. The lane
 # "demo" holds every test of the session's demo run (and the solved release it grades), so that
 # run is made once; the lane "grading" holds the other big grading runs. Put a new module where
-# the two stay about even (each is about 8 minutes alone on the project's 2-core machine). The
-# custom_losses class run goes with the grading lane.
+# the two stay about even (each is about 9 minutes alone on the project's 2-core machine). The
+# custom_losses class run goes with the grading lane, the beyond_basics one with the demo lane.
 GRADING_LANE = {"test_hostile_class", "test_broken_class", "test_intake", "test_report", "test_cli",
                 "test_warm_kernel", "test_sandbox", "test_judge", "test_data", "test_values",
                 "test_forbidden_calls", "test_checks_on_alternatives", "test_hidden_check_counts"}
@@ -129,6 +130,12 @@ def demo_run(tmp_path_factory, solved_run) -> DemoRun:
 def custom_losses_run(tmp_path_factory) -> DemoRun:
     """`mllab demo custom_losses` with that assignment's mutation corpus handed in too."""
     return _class_run(copy_course(tmp_path_factory.mktemp("custom_losses")), "custom_losses")
+
+
+@pytest.fixture(scope="session")
+def beyond_basics_run(tmp_path_factory) -> DemoRun:
+    """`mllab demo beyond_basics` with that assignment's mutation corpus handed in too."""
+    return _class_run(copy_course(tmp_path_factory.mktemp("beyond_basics")), "beyond_basics")
 
 
 @pytest.fixture

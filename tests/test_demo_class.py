@@ -11,7 +11,8 @@ from tests.conftest import ASSIGNMENT, cell_outputs_text
 
 MISTAKE_STUDENTS = [(a, s) for a in ASSIGNMENTS for s in DEMO_CLASSES[a] if s.patches]
 OPTIONAL_CELLS = {"test_bce_optional", "test_iou_optional", "test_psnr_optional"}
-TITLES = {"loss_and_metric": "Loss and Metric", "custom_losses": "Custom Losses and Classification Metrics"}
+TITLES = {"loss_and_metric": "Loss and Metric", "custom_losses": "Custom Losses and Classification Metrics",
+          "beyond_basics": "Beyond the Basics"}
 every_class = pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
 
 
@@ -54,8 +55,10 @@ def test_each_mistake_loses_points_in_its_own_task_and_nowhere_else(class_run, s
 FORBIDDEN_CALLS = {  # by assignment: the forbidden_calls student's cells and the call each must name
     "loss_and_metric": {"test_mae_own": "calls torch.nn.L1Loss", "test_mse_own": "calls torch.nn.MSELoss",
                         "test_ce_own": "calls torch.nn.functional.cross_entropy", "test_cosine_own": "calls torchmetrics"},
-    "custom_losses": {"test_rmse_own": "calls torchmetrics", "test_sparse_cce_own": "calls torch.nn.NLLLoss",
-                      "test_dice_loss": "calls torch.nn.functional.l1_loss"},
+    "custom_losses": {"test_rmse_own": "calls torchmetrics",
+                      "test_sparse_cce_own": "calls torch.nn.NLLLoss", "test_dice_loss": "calls torch.nn.functional.l1_loss"},
+    "beyond_basics": {"test_psnr_own": "calls torch.nn.functional.mse_loss", "test_gaussian_nll_own": "calls torch.nn.GaussianNLLLoss",
+                      "test_fbeta_own": "calls torchmetrics"},
 }
 
 
@@ -118,4 +121,5 @@ def test_make_demo_ends_with_the_score_table_grades_csv_and_the_feedback_path(cl
 def test_make_demo_grades_every_assignment_of_the_course():
     from mllab.cli import _parser
 
-    assert tuple(_parser().parse_args(["demo"]).assignments) == ASSIGNMENTS == ("loss_and_metric", "custom_losses")
+    assert tuple(_parser().parse_args(["demo"]).assignments) == ASSIGNMENTS == (
+        "loss_and_metric", "custom_losses", "beyond_basics")

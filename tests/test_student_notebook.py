@@ -149,22 +149,28 @@ def test_nbgrader_validate_names_the_failing_cells_of_a_half_done_notebook(half_
     assert "NotImplementedError" in report and "expected [1, 1, -1, 0] on the example" in report
 
 
-def test_the_solved_custom_losses_release_runs_clean_in_an_empty_folder_with_its_tables_downloaded(tmp_path):
+LATER_ASSIGNMENTS = {"custom_losses": 8, "beyond_basics": 9}  # the assignments after the core lab: their tasks
+
+
+@pytest.mark.parametrize("assignment", LATER_ASSIGNMENTS)
+def test_a_later_solved_release_runs_clean_in_an_empty_folder_with_its_data_downloaded(tmp_path, assignment):
     served = tmp_path / "served"
     copy_data(served)
     with DataServer(served) as server:
-        nb = execute(solved_release(assignment="custom_losses"), tmp_path / "empty",
+        nb = execute(solved_release(assignment=assignment), tmp_path / "empty",
                      env={"MLLAB_DATA_URL": f"{server.url}/data"})
     assert _problems(nb) == []
-    assert sorted(server.requests) == sorted(f"/data/{name}" for name in NOTEBOOK_DATA["custom_losses"])
-    assert "8 of 8 tasks pass their visible checks" in cell_outputs_text(cell_by_grade_id(nb, "self_check"))
+    assert sorted(server.requests) == sorted(f"/data/{name}" for name in NOTEBOOK_DATA[assignment])
+    tasks = LATER_ASSIGNMENTS[assignment]
+    assert f"{tasks} of {tasks} tasks pass their visible checks" in cell_outputs_text(cell_by_grade_id(nb, "self_check"))
 
 
-def test_run_all_on_the_unfinished_custom_losses_release_reaches_the_self_check(tmp_path):
+@pytest.mark.parametrize("assignment", LATER_ASSIGNMENTS)
+def test_run_all_on_a_later_unfinished_release_reaches_the_self_check(tmp_path, assignment):
     course = copy_course(tmp_path / "course")
-    release = nbformat.read(course.release_notebook("custom_losses"), as_version=4)
-    nb = execute(release, course.release_notebook("custom_losses").parent, allow_errors=False)
+    release = nbformat.read(course.release_notebook(assignment), as_version=4)
+    nb = execute(release, course.release_notebook(assignment).parent, allow_errors=False)
     lines = cell_outputs_text(cell_by_grade_id(nb, "self_check")).splitlines()
-    assert lines[-1].startswith("0 of 8 tasks pass their visible checks")
-    assert sum("not implemented yet" in line for line in lines) >= 8
+    assert lines[-1].startswith(f"0 of {LATER_ASSIGNMENTS[assignment]} tasks pass their visible checks")
+    assert sum("not implemented yet" in line for line in lines) >= LATER_ASSIGNMENTS[assignment]
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream" and o.name == "stderr"]
