@@ -48,13 +48,13 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
 import torch
 
-from mllab.checks.common import generator, numpy_generator, own_result, recorded
+from mllab.checks.common import expect_one_of, generator, numpy_generator, own_result, recorded
 from mllab.checks.common import quiet as _quiet
 from mllab.grading.compare import expect_close, tolerances
 from mllab.grading.scoring import Part, score
@@ -74,18 +74,6 @@ def _expect(result, expected, *, what: str, dtype: torch.dtype, mistakes=None) -
             if wrong.shape == got.shape and np.allclose(got, wrong, rtol=rtol, atol=atol):
                 raise AssertionError(f"{what}: {explanation}")
     expect_close(result, expected, what=what, dtype=dtype, mistakes=mistakes)
-
-
-def _expect_one_of(result, accepted: Iterable, *, what: str, dtype: torch.dtype, mistakes=None) -> None:
-    """Pass if ``result`` matches any accepted value; else explain against the first."""
-    accepted = list(accepted)
-    for value in accepted[1:]:
-        try:
-            expect_close(result, value, what=what, dtype=dtype)
-            return
-        except AssertionError:
-            pass
-    _expect(result, accepted[0], what=what, dtype=dtype, mistakes=mistakes)
 
 
 def _part(name: str, get_result: Callable, cases: Callable, *, reference: Callable, mistakes: Callable,
@@ -744,8 +732,8 @@ def _sparsification_part(get_result, index: int, weight: float) -> Part:
                 _expect(result, _fractions(steps or 20), what=f"the fractions on {label}", dtype=F64,
                         mistakes=_fraction_mistakes(steps or 20))
             else:
-                _expect_one_of(result, _accepted_curves(errors, uncertainty, steps), what=f"the curve on {label}",
-                               dtype=dtype, mistakes=_curve_mistakes(errors, uncertainty, steps))
+                expect_one_of(result, _accepted_curves(errors, uncertainty, steps), what=f"the curve on {label}",
+                              dtype=dtype, mistakes=_curve_mistakes(errors, uncertainty, steps), compare=_expect)
     return Part(f"sparsification_error_curve: the {('fractions', 'curve')[index]}", check, weight)
 
 
@@ -786,6 +774,6 @@ def ause_check(ause, *, points: float) -> float:
     def check():
         for label, dtype, errors, uncertainty, steps in _sparsification_cases():
             result = _steps_call(ause, "ause")(errors, uncertainty, steps)
-            _expect_one_of(result, _accepted_ause(errors, uncertainty, steps), what=f"ause on {label}", dtype=dtype,
-                           mistakes=_ause_mistakes(errors, uncertainty, steps))
+            expect_one_of(result, _accepted_ause(errors, uncertainty, steps), what=f"ause on {label}", dtype=dtype,
+                          mistakes=_ause_mistakes(errors, uncertainty, steps), compare=_expect)
     return score([Part("ause on good, random, perfect and worst uncertainties", check)], points=points)

@@ -81,6 +81,19 @@ def check_cases(get_result: Callable, cases: Iterable[tuple], *, reference: Call
                      mistakes=mistakes(*inputs) if mistakes else None)
 
 
+def expect_one_of(result, accepted: Iterable, *, what: str, dtype: torch.dtype, mistakes=None,
+                  compare: Callable = expect_close) -> None:
+    """Pass if ``result`` matches any accepted value; else explain against the first with ``compare``."""
+    accepted = list(accepted)
+    for value in accepted[1:]:
+        try:
+            expect_close(result, value, what=what, dtype=dtype)
+            return
+        except AssertionError:
+            pass
+    compare(result, accepted[0], what=what, dtype=dtype, mistakes=mistakes)
+
+
 def cases_part(name: str, get_result: Callable, cases: Callable[[], Iterable[tuple]], *,
                reference: Callable, mistakes: Callable | None = None, weight: float = 1.0) -> Part:
     """A Part that checks ``get_result`` on every case of ``cases()``."""
