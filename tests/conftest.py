@@ -26,6 +26,8 @@ ASSIGNMENT = "loss_and_metric"  # the core lab: most tests that need one assignm
 CORPORA = {"loss_and_metric": corpus_loss_and_metric, "custom_losses": corpus_custom_losses,
            "beyond_basics": corpus_beyond_basics}
 CLASS_RUNS = {"loss_and_metric": "demo_run", "custom_losses": "custom_losses_run", "beyond_basics": "beyond_basics_run"}
+TITLES = {"loss_and_metric": "Loss and Metric — Session 2", "custom_losses": "Custom Losses and Classification Metrics",
+          "beyond_basics": "Beyond the Basics"}  # the first words of each notebook's header
 
 # `make test` runs the suite in two pytest-xdist workers. Each worker's sandboxes get their own uid
 # range, so a test that looks for leftover sandbox processes sees only its own worker's.
@@ -117,25 +119,29 @@ COLAB_STUDENT = "colab_roundtrip"
 def demo_run(tmp_path_factory, solved_run) -> DemoRun:
     """`mllab demo` (release, demo class, parallel autograde, feedback, grades.csv), once per session.
     The mutation corpus is handed in too, and the solved run as Colab saves it (``COLAB_STUDENT``)."""
-    from tests.student_notebooks import colab_roundtrip
-
-    course = copy_course(tmp_path_factory.mktemp("course"))
-    colab = course.submission_dir(COLAB_STUDENT, ASSIGNMENT)
-    colab.mkdir(parents=True)
-    nbformat.write(colab_roundtrip(solved_run.notebook), colab / f"{ASSIGNMENT}.ipynb")
-    return _class_run(course, ASSIGNMENT, extra=[COLAB_STUDENT])
+    return _class_run(copy_course(tmp_path_factory.mktemp("course")), ASSIGNMENT, solved_run.notebook)
 
 
 @pytest.fixture(scope="session")
 def custom_losses_run(tmp_path_factory) -> DemoRun:
-    """`mllab demo custom_losses` with that assignment's mutation corpus handed in too."""
-    return _class_run(copy_course(tmp_path_factory.mktemp("custom_losses")), "custom_losses")
+    """`mllab demo custom_losses` with that assignment's mutation corpus and a Colab student too."""
+    return _later_class_run(tmp_path_factory, "custom_losses")
 
 
 @pytest.fixture(scope="session")
 def beyond_basics_run(tmp_path_factory) -> DemoRun:
-    """`mllab demo beyond_basics` with that assignment's mutation corpus handed in too."""
-    return _class_run(copy_course(tmp_path_factory.mktemp("beyond_basics")), "beyond_basics")
+    """`mllab demo beyond_basics` with that assignment's mutation corpus and a Colab student too."""
+    return _later_class_run(tmp_path_factory, "beyond_basics")
+
+
+def _later_class_run(tmp_path_factory, assignment: str) -> DemoRun:
+    """A class run whose Colab student is the solved release run next to a copy of data/."""
+    from tests.student_notebooks import copy_data, execute, solved_release
+
+    folder = tmp_path_factory.mktemp(f"{assignment}_solved")
+    copy_data(folder)
+    solved = execute(solved_release(assignment=assignment), folder)
+    return _class_run(copy_course(tmp_path_factory.mktemp(assignment)), assignment, solved)
 
 
 @pytest.fixture
@@ -144,13 +150,19 @@ def class_run(request) -> DemoRun:
     return request.getfixturevalue(CLASS_RUNS[request.param])
 
 
-def _class_run(course: Course, assignment: str, extra: list[str] = ()) -> DemoRun:
-    """Hand in the assignment's mutation corpus, then run `mllab demo` on it (which adds the demo class)."""
+def _class_run(course: Course, assignment: str, solved) -> DemoRun:
+    """Hand in the assignment's mutation corpus and the executed ``solved`` release as Colab saves it
+    (``COLAB_STUDENT``), then run `mllab demo` on them (which adds the demo class)."""
+    from tests.student_notebooks import colab_roundtrip
+
     corpus = tuple(student for student, _ in CORPORA[assignment].corpus_students().values())
     write_submissions(course, assignment, corpus)
+    colab = course.submission_dir(COLAB_STUDENT, assignment)
+    colab.mkdir(parents=True)
+    nbformat.write(colab_roundtrip(solved), colab / f"{assignment}.ipynb")
     printed: list[str] = []
     run_demo(course, (assignment,), say=printed.append)
-    students = [s.student_id for s in demo_class(assignment)] + [s.student_id for s in corpus] + list(extra)
+    students = [s.student_id for s in demo_class(assignment)] + [s.student_id for s in corpus] + [COLAB_STUDENT]
     scores = {s.student: s for s in assignment_scores(course, assignment)}
     return DemoRun(course, students, scores, printed, assignment)
 

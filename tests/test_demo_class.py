@@ -7,12 +7,10 @@ import pytest
 from mllab.demo_class import DEMO_CLASSES, Patch, _apply
 from mllab.errors import PipelineError
 from mllab.paths import ASSIGNMENTS
-from tests.conftest import ASSIGNMENT, cell_outputs_text
+from tests.conftest import ASSIGNMENT, TITLES, cell_outputs_text
 
 MISTAKE_STUDENTS = [(a, s) for a in ASSIGNMENTS for s in DEMO_CLASSES[a] if s.patches]
 OPTIONAL_CELLS = {"test_bce_optional", "test_iou_optional", "test_psnr_optional"}
-TITLES = {"loss_and_metric": "Loss and Metric", "custom_losses": "Custom Losses and Classification Metrics",
-          "beyond_basics": "Beyond the Basics"}
 every_class = pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
 
 
