@@ -56,24 +56,11 @@ import torch
 
 from mllab.checks.common import expect_one_of, generator, numpy_generator, own_result, recorded
 from mllab.checks.common import quiet as _quiet
-from mllab.grading.compare import expect_close, tolerances
+from mllab.grading.compare import expect_close
 from mllab.grading.scoring import Part, score
-from mllab.grading.values import describe, to_array
+from mllab.grading.values import describe
 
 F32, F64 = torch.float32, torch.float64
-
-
-def _expect(result, expected, *, what: str, dtype: torch.dtype, mistakes=None) -> None:
-    """expect_close, also naming a mistake whose result has another shape (e.g. a transposed matrix)."""
-    mistakes = mistakes or {}
-    got, want = to_array(result, what=what), to_array(expected, what="the reference")
-    if got.shape != want.shape and not got.size == want.size == 1:
-        rtol, atol = tolerances(dtype)
-        for explanation, wrong_value in mistakes.items():
-            wrong = to_array(wrong_value, what="the reference")
-            if wrong.shape == got.shape and np.allclose(got, wrong, rtol=rtol, atol=atol):
-                raise AssertionError(f"{what}: {explanation}")
-    expect_close(result, expected, what=what, dtype=dtype, mistakes=mistakes)
 
 
 def _part(name: str, get_result: Callable, cases: Callable, *, reference: Callable, mistakes: Callable,
@@ -81,7 +68,7 @@ def _part(name: str, get_result: Callable, cases: Callable, *, reference: Callab
     """A Part comparing ``get_result(*inputs)`` with ``reference(*inputs)`` for each ``(label, dtype, *inputs)``."""
     def check():
         for label, dtype, *inputs in cases():
-            _expect(get_result(*inputs), reference(*inputs), what=label, dtype=dtype, mistakes=mistakes(*inputs))
+            expect_close(get_result(*inputs), reference(*inputs), what=label, dtype=dtype, mistakes=mistakes(*inputs))
     return Part(name, check, weight)
 
 
@@ -212,7 +199,7 @@ def _iou_mistakes(boxes1, boxes2):
 def _iou_part(get_result) -> Part:
     def check():
         for label, dtype, boxes1, boxes2, expected in _iou_cases():
-            _expect(get_result(boxes1, boxes2), expected, what=label, dtype=dtype,
+            expect_close(get_result(boxes1, boxes2), expected, what=label, dtype=dtype,
                     mistakes=_iou_mistakes(boxes1, boxes2))
     return Part("box_iou on random and hand-checked boxes", check)
 
@@ -582,7 +569,7 @@ def _eikonal_values_part(eikonal_loss) -> Part:
         for label, dtype, sdf, points, exact in _eikonal_cases():
             result = own_result(eikonal_loss, sdf, points, what="eikonal_loss")
             expected = _eikonal_ref(sdf, points).detach() if exact is None else torch.tensor(exact, dtype=F64)
-            _expect(result, expected, what=label, dtype=dtype, mistakes=_eikonal_mistakes(sdf, points))
+            expect_close(result, expected, what=label, dtype=dtype, mistakes=_eikonal_mistakes(sdf, points))
     return Part("eikonal_loss values on sphere and MLP SDFs", check, 2)
 
 
@@ -611,13 +598,13 @@ def _eikonal_gradient_part(eikonal_loss) -> Part:
             reference_sdf = _as_float64(sdf)
             expected_loss = _eikonal_value(reference_sdf, points)
             expected = _flat_parameter_gradient(reference_sdf, expected_loss)
-            _expect(loss, expected_loss.detach(), what=label, dtype=dtype, mistakes=_eikonal_mistakes(sdf, points))
+            expect_close(loss, expected_loss.detach(), what=label, dtype=dtype, mistakes=_eikonal_mistakes(sdf, points))
             if gradient is None:
                 raise AssertionError(
                     f"{label}: eikonal_loss returned {describe(loss)} without a grad_fn, so it cannot train the "
                     "SDF's parameters. Compute ∇f with torch.autograd.grad(..., create_graph=True) and keep every "
                     "later step in torch (no .detach(), .item(), .numpy())")
-            _expect(gradient, expected, what=f"the gradient of {label} with respect to the MLP's parameters",
+            expect_close(gradient, expected, what=f"the gradient of {label} with respect to the MLP's parameters",
                     dtype=dtype, mistakes={"the gradient is zero: is ∇f detached (create_graph=True missing)?":
                                            torch.zeros_like(expected)})
     return Part("eikonal_loss trains the SDF (gradient with respect to its parameters)", check, 1)
@@ -729,11 +716,11 @@ def _sparsification_part(get_result, index: int, weight: float) -> Part:
         for label, dtype, errors, uncertainty, steps in _sparsification_cases():
             result = _pair(get_result(errors, uncertainty, steps), "sparsification_error_curve")[index]
             if index == 0:
-                _expect(result, _fractions(steps or 20), what=f"the fractions on {label}", dtype=F64,
+                expect_close(result, _fractions(steps or 20), what=f"the fractions on {label}", dtype=F64,
                         mistakes=_fraction_mistakes(steps or 20))
             else:
                 expect_one_of(result, _accepted_curves(errors, uncertainty, steps), what=f"the curve on {label}",
-                              dtype=dtype, mistakes=_curve_mistakes(errors, uncertainty, steps), compare=_expect)
+                              dtype=dtype, mistakes=_curve_mistakes(errors, uncertainty, steps))
     return Part(f"sparsification_error_curve: the {('fractions', 'curve')[index]}", check, weight)
 
 
@@ -775,5 +762,5 @@ def ause_check(ause, *, points: float) -> float:
         for label, dtype, errors, uncertainty, steps in _sparsification_cases():
             result = _steps_call(ause, "ause")(errors, uncertainty, steps)
             expect_one_of(result, _accepted_ause(errors, uncertainty, steps), what=f"ause on {label}", dtype=dtype,
-                          mistakes=_ause_mistakes(errors, uncertainty, steps), compare=_expect)
+                          mistakes=_ause_mistakes(errors, uncertainty, steps))
     return score([Part("ause on good, random, perfect and worst uncertainties", check)], points=points)

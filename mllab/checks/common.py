@@ -81,9 +81,8 @@ def check_cases(get_result: Callable, cases: Iterable[tuple], *, reference: Call
                      mistakes=mistakes(*inputs) if mistakes else None)
 
 
-def expect_one_of(result, accepted: Iterable, *, what: str, dtype: torch.dtype, mistakes=None,
-                  compare: Callable = expect_close) -> None:
-    """Pass if ``result`` matches any accepted value; else explain against the first with ``compare``."""
+def expect_one_of(result, accepted: Iterable, *, what: str, dtype: torch.dtype, mistakes=None) -> None:
+    """Pass if ``result`` matches any accepted value; else explain against the first."""
     accepted = list(accepted)
     for value in accepted[1:]:
         try:
@@ -91,7 +90,7 @@ def expect_one_of(result, accepted: Iterable, *, what: str, dtype: torch.dtype, 
             return
         except AssertionError:
             pass
-    compare(result, accepted[0], what=what, dtype=dtype, mistakes=mistakes)
+    expect_close(result, accepted[0], what=what, dtype=dtype, mistakes=mistakes)
 
 
 def cases_part(name: str, get_result: Callable, cases: Callable[[], Iterable[tuple]], *,

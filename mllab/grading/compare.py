@@ -33,13 +33,20 @@ def _show(values: np.ndarray) -> str:
     return f"{flat[0] if values.ndim == 0 else flat}{more}"
 
 
+def _known_mistake(got: np.ndarray, mistakes: Mapping[str, object], rtol: float, atol: float) -> str | None:
+    """The explanation of the first mistake whose value ``got`` matches (in value and shape), if any."""
+    for explanation, wrong_value in mistakes.items():
+        if _close(got, to_array(wrong_value, what="the reference"), rtol, atol):
+            return explanation
+    return None
+
+
 def explain_mismatch(got: np.ndarray, expected: np.ndarray, *, what: str,
                      mistakes: Mapping[str, object], rtol: float, atol: float) -> str:
     """The message for a wrong result: a known mistake it matches, or the values side by side."""
-    for explanation, wrong_value in mistakes.items():
-        wrong = to_array(wrong_value, what="the reference")
-        if _close(got, wrong, rtol, atol):
-            return f"{what}: {explanation}"
+    known = _known_mistake(got, mistakes, rtol, atol)
+    if known:
+        return f"{what}: {known}"
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
         return (f"{what} gave a non-finite value ({_show(got)}) where the answer is finite "
                 f"({_show(expected)}): look for an overflow, a log of 0 or a division by 0")
@@ -53,11 +60,11 @@ def expect_close(result: object, expected: object, *, what: str, dtype: torch.dt
     want = to_array(expected, what="the reference")
     if got.size == want.size and got.shape != want.shape and got.size == 1:
         got = got.reshape(want.shape)  # a 1-element tensor for a scalar is fine
-    if got.shape != want.shape:
-        raise AssertionError(
-            f"{what} returned {describe(result)}; expected shape {want.shape or '() (a single number)'}"
-        )
     rtol, atol = tolerances(dtype)
+    if got.shape != want.shape:
+        known = _known_mistake(got, mistakes or {}, rtol, atol)  # e.g. a transposed matrix
+        raise AssertionError(f"{what}: {known}" if known else
+                             f"{what} returned {describe(result)}; expected shape {want.shape or '() (a single number)'}")
     if not _close(got, want, rtol, atol):
         raise AssertionError(
             explain_mismatch(got, want, what=what, mistakes=mistakes or {}, rtol=rtol, atol=atol)
