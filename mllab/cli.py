@@ -67,11 +67,11 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.scores import assignment_scores, score_table
         print(score_table(assignment_scores(course, check_assignment(course, args.assignment))))
     elif args.command == "make-data":
-        from mllab.standin import make_data
+        from mllab.data.standin import make_data
         make_data(course.data)
         print(f"wrote the cat, the offline pet stand-in and the results tables to {course.data}")
     elif args.command == "fetch-data":
-        from mllab.fetch import fetch_pet
+        from mllab.data.fetch import fetch_pet
         options = {"base_url": args.url} if args.url else {}
         archive_dir = Path(args.archive_dir) if args.archive_dir else None
         print(fetch_pet(course.data, archive_dir=archive_dir, **options))

@@ -26,7 +26,7 @@ from string import Template
 import nbformat
 
 from mllab.course_config import CourseWeb, load_course_web
-from mllab.data import NOTEBOOK_DATA
+from mllab.data.files import NOTEBOOK_DATA
 from mllab.errors import UsageError
 
 HEADER_ID, SETUP_ID = "header", "setup"

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mllab import data, fetch, standin
+from mllab.data import fetch, standin
+from mllab.data import files as data
 from mllab.errors import DataFileMissing, DataVerificationError
 
 ROOT = Path(__file__).resolve().parents[1]

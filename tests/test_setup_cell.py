@@ -11,7 +11,7 @@ import pytest
 
 from mllab.cli import main
 from mllab.course_config import load_course_web
-from mllab.data import NOTEBOOK_DATA
+from mllab.data.files import NOTEBOOK_DATA
 from mllab.errors import UsageError
 from mllab.notebook_setup import fresh_notebook, fresh_readme, sync_course, torchmetrics_pin
 from mllab.paths import ASSIGNMENTS

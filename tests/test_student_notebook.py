@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mllab.data import NOTEBOOK_DATA
+from mllab.data.files import NOTEBOOK_DATA
 from tests.conftest import ASSIGNMENT, REPO, cell_by_grade_id, cell_outputs_text, copy_course
 from tests.student_notebooks import (DataServer, copy_data, execute, fresh_venv, installed_version, solved_release)
 

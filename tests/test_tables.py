@@ -10,7 +10,7 @@ import pytest
 import torch
 import torchmetrics.functional as tmf
 
-from mllab import standin, tables
+from mllab.data import standin, tables
 from tests.conftest import REPO
 
 NAMES = (tables.REGRESSION, tables.BINARY, tables.MULTICLASS)
@@ -163,7 +163,7 @@ def test_the_good_regression_model_is_of_the_order_the_tables_were_tuned_to(fold
 
 def test_the_data_readme_states_the_figures_the_tables_yield(folder):
     readme = README.read_text(encoding="utf-8")
-    assert "Results tables (`tables/`)" in readme and "mllab/tables.py" in readme
+    assert "Results tables (`tables/`)" in readme and "mllab/data/tables.py" in readme
     for name in NAMES:
         assert f"`tables/{name}`" in readme, name
     stated = [f"{value:.3f}" for value in multiclass_figures(folder).values()]

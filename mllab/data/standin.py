@@ -1,5 +1,5 @@
 """The committed data files: the cat, an offline stand-in for the yorkshire terrier (and, through
-`mllab.tables`, the results tables).
+`mllab.data.tables`, the results tables).
 
 The course must work without the internet, so the Dice task ships a pet photo the project
 builds from images inside the scikit-image wheel (all CC0): the `horse` silhouette is the pet,
@@ -19,7 +19,7 @@ import numpy as np
 from scipy import ndimage
 from skimage import data as samples
 
-from mllab.tables import write_tables
+from mllab.data.tables import write_tables
 
 PET, BACKGROUND = 1, 2
 STANDIN_INFO = {

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from mllab.data.standin import BACKGROUND, PET, write_pet_set
 from mllab.errors import DataFileMissing, DataVerificationError
-from mllab.standin import BACKGROUND, PET, write_pet_set
 
 # The folder torchvision's OxfordIIITPet downloads from (the Oxford VGG group's pets page).
 DEFAULT_URL = "https://www.robots.ox.ac.uk/~vgg/data/pets/data"
