@@ -20,9 +20,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from mllab import nbgrader_steps as steps
+from mllab.course import nbgrader_steps as steps
 from mllab.demo_class import write_demo_class
-from mllab.paths import ASSIGNMENTS, copy_course, find_course_root
+from mllab.course.paths import ASSIGNMENTS, copy_course, find_course_root
 
 ASSIGNMENT = "loss_and_metric"
 REPEATS = 3

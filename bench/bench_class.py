@@ -18,13 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from mllab import nbgrader_steps as steps
+from mllab.course import nbgrader_steps as steps
 from mllab.autograde.run import autograde_class
 from mllab.broken_class import CASES, write_broken_class
 from mllab.demo_class import LOSS_AND_METRIC, DemoStudent, write_submissions
 from mllab.errors import PipelineError
-from mllab.paths import Course, copy_course, find_course_root
-from mllab.scores import assignment_scores
+from mllab.course.paths import Course, copy_course, find_course_root
+from mllab.course.scores import assignment_scores
 
 ASSIGNMENT = "loss_and_metric"
 CLASS_SIZE = 40

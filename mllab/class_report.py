@@ -19,7 +19,7 @@ import nbformat
 
 from mllab.autograde.state import NEEDS_ATTENTION, STATUSES, load_outcomes
 from mllab.errors import UsageError
-from mllab.paths import Course, check_assignment
+from mllab.course.paths import Course, check_assignment
 
 NOT_GRADED = "not graded"
 TOP_FAILURES = 15

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from mllab.errors import MllabError
-from mllab.paths import ASSIGNMENTS, Course, check_assignment, find_course_root
+from mllab.course.paths import ASSIGNMENTS, Course, check_assignment, find_course_root
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +50,7 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.demo import run_demo
         run_demo(course, tuple(check_assignment(course, a) for a in args.assignments))
     elif args.command == "release":
-        from mllab.nbgrader_steps import generate_release
+        from mllab.course.nbgrader_steps import generate_release
         release, refreshed = generate_release(course, check_assignment(course, args.assignment))
         print("\n".join([*(f"refreshed {path} from course.toml and data/" for path in refreshed), str(release)]))
     elif args.command == "demo-class":
@@ -64,7 +64,7 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.class_report import write_report
         print("\n".join(str(p) for p in write_report(course, check_assignment(course, args.assignment))))
     elif args.command == "scores":
-        from mllab.scores import assignment_scores, score_table
+        from mllab.course.scores import assignment_scores, score_table
         print(score_table(assignment_scores(course, check_assignment(course, args.assignment))))
     elif args.command == "make-data":
         from mllab.data.standin import make_data

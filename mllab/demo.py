@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mllab import nbgrader_steps as steps
+from mllab.course import nbgrader_steps as steps
 from mllab.class_report import write_report
 from mllab.demo_class import write_demo_class
 from mllab.autograde.run import autograde_class, outcome_table
-from mllab.paths import Course
-from mllab.scores import assignment_scores, score_table
+from mllab.course.paths import Course
+from mllab.course.scores import assignment_scores, score_table
 
 
 def run_demo(course: Course, assignments: tuple[str, ...], *, say: Callable[[str], None] = print) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import nbformat
 
 from mllab.errors import PipelineError
-from mllab.paths import Course
+from mllab.course.paths import Course
 
 _SOLUTION_BLOCK = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 DEMO_ANSWER = "I think this is about numerical stability and the shape of the data."

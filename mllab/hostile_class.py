@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import nbformat
 
 from mllab.broken_class import perfect_notebook
-from mllab.paths import Course
+from mllab.course.paths import Course
 
 MARK = "mllab-hostile"  # every file a case writes and every process it starts carries this
 

@@ -14,10 +14,10 @@ import pytest
 
 from mllab.demo import run_demo
 from mllab.demo_class import demo_class, write_submissions
-from mllab import paths
+from mllab.course import paths
 from mllab.autograde.sandbox import FIRST_UID, UID_ENV
-from mllab.paths import Course
-from mllab.scores import StudentScore, assignment_scores
+from mllab.course.paths import Course
+from mllab.course.scores import StudentScore, assignment_scores
 from tests import corpus_beyond_basics, corpus_custom_losses, corpus_loss_and_metric
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,12 +8,12 @@ import nbformat
 import psutil
 import pytest
 
-from mllab import nbgrader_steps as steps
+from mllab.course import nbgrader_steps as steps
 from mllab.autograde.run import autograde_class
 from mllab.autograde.state import fingerprint
 from mllab.broken_class import ANCHOR, CASES, LIMITS, write_broken_class
 from mllab.demo_class import LOSS_AND_METRIC, write_submissions
-from mllab.scores import assignment_scores
+from mllab.course.scores import assignment_scores
 from tests.conftest import ASSIGNMENT, autograde_processes, copy_course
 
 GOOD = ("perfect", "blank")

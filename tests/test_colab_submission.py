@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from mllab.autograde.state import load_outcomes
-from mllab.paths import ASSIGNMENTS
+from mllab.course.paths import ASSIGNMENTS
 from tests.conftest import COLAB_STUDENT, TITLES, page_text
 
 every_class = pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)

@@ -6,7 +6,7 @@ import pytest
 
 from mllab.demo_class import DEMO_CLASSES, Patch, _apply
 from mllab.errors import PipelineError
-from mllab.paths import ASSIGNMENTS
+from mllab.course.paths import ASSIGNMENTS
 from tests.conftest import ASSIGNMENT, TITLES, cell_outputs_text
 
 MISTAKE_STUDENTS = [(a, s) for a in ASSIGNMENTS for s in DEMO_CLASSES[a] if s.patches]
@@ -97,8 +97,8 @@ def test_a_demo_patch_that_no_longer_matches_the_source_is_an_error():
 
 
 def test_regrading_a_submission_gives_the_same_scores(demo_run):
-    from mllab import nbgrader_steps as steps
-    from mllab.scores import assignment_scores
+    from mllab.course import nbgrader_steps as steps
+    from mllab.course.scores import assignment_scores
 
     before = demo_run.scores["mse_sum_naive_softmax"].cell_scores
     steps.autograde(demo_run.course, ASSIGNMENT, "mse_sum_naive_softmax")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mllab.nbgrader_steps import run_nbgrader
+from mllab.course.nbgrader_steps import run_nbgrader
 from tests.conftest import ASSIGNMENT, page_text
 
 

@@ -15,7 +15,7 @@ import torchmetrics
 
 from mllab.checks import common
 from mllab.demo_class import solution_text
-from mllab.paths import ASSIGNMENTS
+from mllab.course.paths import ASSIGNMENTS
 
 MINIMUM_CHECKS = 5  # several shapes and dtypes plus edge cases, per graded cell
 

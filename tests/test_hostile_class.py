@@ -14,11 +14,11 @@ import nbformat
 import psutil
 import pytest
 
-from mllab import nbgrader_steps as steps
+from mllab.course import nbgrader_steps as steps
 from mllab.autograde.run import autograde_class
 from mllab.demo_class import LOSS_AND_METRIC, write_submissions
 from mllab.hostile_class import CASES, MARK, honest_base, write_hostile_class
-from mllab.scores import assignment_scores
+from mllab.course.scores import assignment_scores
 from tests.conftest import ASSIGNMENT, SANDBOX_UIDS, autograde_processes, copy_course
 
 GRADER_WRITES = ("autograded", "feedback", ".mllab", "gradebook.db", "gradebook.db-journal")

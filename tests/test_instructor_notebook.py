@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from mllab.paths import ASSIGNMENTS
+from mllab.course.paths import ASSIGNMENTS
 from tests.conftest import ASSIGNMENT, cell_by_grade_id, cell_outputs_text, copy_course
 
 

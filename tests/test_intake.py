@@ -19,8 +19,8 @@ from mllab.autograde import intake as intake_module
 from mllab.autograde.intake import Intake, prepare_submission
 from mllab.demo_class import LOSS_AND_METRIC, write_submissions
 from mllab.errors import PipelineError
-from mllab.nbgrader_steps import autograde, generate_release
-from mllab.scores import assignment_scores
+from mllab.course.nbgrader_steps import autograde, generate_release
+from mllab.course.scores import assignment_scores
 from tests.conftest import ASSIGNMENT, copy_course
 
 NAME = f"{ASSIGNMENT}.ipynb"

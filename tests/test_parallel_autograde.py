@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from mllab import nbgrader_steps as steps
+from mllab.course import nbgrader_steps as steps
 from mllab.demo_class import LOSS_AND_METRIC, write_demo_class, write_submissions
 from mllab.autograde.run import autograde_class
 from mllab.autograde.state import fingerprint
-from mllab.scores import assignment_scores
+from mllab.course.scores import assignment_scores
 from tests.conftest import ASSIGNMENT, copy_course
 
 QUIET = {"say": lambda line: None}

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from mllab.demo_class import solution_text
-from mllab.paths import ASSIGNMENTS
+from mllab.course.paths import ASSIGNMENTS
 
 every_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS)
 

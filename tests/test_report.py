@@ -18,13 +18,13 @@ import pytest
 from nbgrader.api import Gradebook
 from playwright.sync_api import sync_playwright
 
-from mllab import nbgrader_steps as steps
+from mllab.course import nbgrader_steps as steps
 from mllab.autograde.state import STATUSES, Outcome, save_outcomes
 from mllab.class_report import write_report
 from mllab.cli import main
 from mllab.demo_class import LOSS_AND_METRIC, write_submissions
 from mllab.errors import PipelineError, UsageError
-from mllab.paths import Course
+from mllab.course.paths import Course
 from tests.browser import ARTIFACTS, artifact, launch
 from tests.conftest import ASSIGNMENT, copy_course
 

@@ -10,11 +10,11 @@ import nbformat
 import pytest
 
 from mllab.cli import main
-from mllab.course_config import load_course_web
+from mllab.course.config import load_course_web
 from mllab.data.files import NOTEBOOK_DATA
 from mllab.errors import UsageError
-from mllab.notebook_setup import fresh_notebook, fresh_readme, sync_course, torchmetrics_pin
-from mllab.paths import ASSIGNMENTS
+from mllab.course.notebook_setup import fresh_notebook, fresh_readme, sync_course, torchmetrics_pin
+from mllab.course.paths import ASSIGNMENTS
 from tests.conftest import ASSIGNMENT, REPO, cell_by_grade_id, copy_course
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from mllab.autograde.state import Outcome
 from mllab.autograde.warm_kernel import kill_group
 from mllab.autograde.worker import Settings
-from mllab.nbgrader_steps import tool_environment
+from mllab.course.nbgrader_steps import tool_environment
 
 STARTUP_LIMIT = 300  # seconds a worker may take to import nbgrader and warm its zygote
 GRACE = 120  # seconds past the per-submission limit before the parent kills a silent worker

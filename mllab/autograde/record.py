@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 from mllab.errors import PipelineError
-from mllab.nbgrader_steps import run_nbgrader
-from mllab.paths import Course
+from mllab.course.nbgrader_steps import run_nbgrader
+from mllab.course.paths import Course
 
 
 def staging_dir(course: Course, assignment: str) -> Path:

@@ -24,7 +24,7 @@ from mllab.autograde.seeds import course_secret
 from mllab.autograde.state import Outcome, fingerprint, load_outcomes, save_outcomes
 from mllab.autograde.worker import Settings
 from mllab.errors import UsageError
-from mllab.paths import Course
+from mllab.course.paths import Course
 
 WALL_LIMIT = 600.0  # seconds one submission may take in all (each cell also has nbgrader's timeout)
 MEMORY_LIMIT_GB = 6.0  # address space of one kernel; a memory bomb gets a MemoryError, not the machine
@@ -103,7 +103,7 @@ def check_sandbox(course: Course) -> None:
 
 
 def _scores(course: Course, assignment: str) -> dict[str, float]:
-    from mllab.scores import assignment_scores
+    from mllab.course.scores import assignment_scores
 
     return {s.student: s.auto_score for s in assignment_scores(course, assignment)}
 

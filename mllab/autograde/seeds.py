@@ -15,7 +15,7 @@ import os
 import secrets
 from pathlib import Path
 
-from mllab.paths import Course
+from mllab.course.paths import Course
 
 
 def secret_file(course: Course) -> Path:

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from mllab.paths import Course
+from mllab.course.paths import Course
 
 # Every status a student can have after a run. Only "graded" means nothing went wrong.
 STATUSES = {

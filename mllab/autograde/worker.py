@@ -29,7 +29,7 @@ from mllab.autograde.seeds import check_seed, course_secret
 from mllab.autograde.state import Outcome, fingerprint
 from mllab.autograde.verdict import judge
 from mllab.checks.common import SEED_VARIABLE
-from mllab.paths import Course
+from mllab.course.paths import Course
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from string import Template
 
 import nbformat
 
-from mllab.course_config import CourseWeb, load_course_web
+from mllab.course.config import CourseWeb, load_course_web
 from mllab.data.files import NOTEBOOK_DATA
 from mllab.errors import UsageError
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from mllab.paths import Course
+from mllab.course.paths import Course
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mllab.errors import PipelineError
-from mllab.paths import Course
+from mllab.course.paths import Course
 
 LOG_TAIL = 40
 
@@ -53,8 +53,8 @@ def generate_release(course: Course, assignment: str) -> tuple[Path, list[str]]:
     """Refresh the source notebook's generated cells (and the README's links) from course.toml and
     data/, then ``nbgrader generate_assignment``: the student version in release/<assignment>/.
     Returns the release notebook and the files the refresh rewrote."""
-    from mllab.notebook_setup import sync_course
-    from mllab.paths import ASSIGNMENTS
+    from mllab.course.notebook_setup import sync_course
+    from mllab.course.paths import ASSIGNMENTS
 
     refreshed = sync_course(course.root, assignment, ASSIGNMENTS)
     run_nbgrader(course, "generate_assignment", assignment, "--force")

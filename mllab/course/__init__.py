@@ -1,0 +1,6 @@
+"""The course directory and nbgrader's work on it: where things live (paths), course.toml
+(config), the notebooks' generated cells and README blocks (notebook_setup), nbgrader's apps
+(nbgrader_steps) and the scores read back from its gradebook (scores).
+
+Imports only `mllab.errors` and `mllab.data` from the rest of the package.
+"""
