@@ -21,7 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from mllab.course import nbgrader_steps as steps
-from mllab.demo_class import write_demo_class
+from mllab.classes.demo import write_demo_class
 from mllab.course.paths import ASSIGNMENTS, copy_course, find_course_root
 
 ASSIGNMENT = "loss_and_metric"

@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         release, refreshed = generate_release(course, check_assignment(course, args.assignment))
         print("\n".join([*(f"refreshed {path} from course.toml and data/" for path in refreshed), str(release)]))
     elif args.command == "demo-class":
-        from mllab.demo_class import write_demo_class
+        from mllab.classes.demo import write_demo_class
         print("\n".join(write_demo_class(course, check_assignment(course, args.assignment))))
     elif args.command == "autograde":
         from mllab.autograde.run import autograde_from_cli

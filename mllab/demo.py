@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from mllab.course import nbgrader_steps as steps
 from mllab.class_report import write_report
-from mllab.demo_class import write_demo_class
+from mllab.classes.demo import write_demo_class
 from mllab.autograde.run import autograde_class, outcome_table
 from mllab.course.paths import Course
 from mllab.course.scores import assignment_scores, score_table

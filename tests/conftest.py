@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from mllab.demo import run_demo
-from mllab.demo_class import demo_class, write_submissions
+from mllab.classes.demo import demo_class, write_submissions
 from mllab.course import paths
 from mllab.autograde.sandbox import FIRST_UID, UID_ENV
 from mllab.course.paths import Course

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from mllab.demo_class import FFT_ON_TIME, DemoStudent, Patch, Rewrite
+from mllab.classes.demo import FFT_ON_TIME, DemoStudent, Patch, Rewrite
 from tests.mutation_corpus import Mutation, mistake, submissions
 
 PSNR_RETURN = "return 10 * torch.log10(data_range ** 2 / mse)"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from mllab.demo_class import DemoStudent, Patch, Rewrite
+from mllab.classes.demo import DemoStudent, Patch, Rewrite
 from tests.mutation_corpus import Mutation, mistake, submissions
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mllab.demo_class import DemoStudent, Patch, Rewrite
+from mllab.classes.demo import DemoStudent, Patch, Rewrite
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
-from mllab.demo_class import demo_class, submission
+from mllab.classes.demo import demo_class, submission
 from tests.conftest import ASSIGNMENT, REPO
 
 

@@ -11,8 +11,8 @@ import pytest
 from mllab.course import nbgrader_steps as steps
 from mllab.autograde.run import autograde_class
 from mllab.autograde.state import fingerprint
-from mllab.broken_class import ANCHOR, CASES, LIMITS, write_broken_class
-from mllab.demo_class import LOSS_AND_METRIC, write_submissions
+from mllab.classes.broken import ANCHOR, CASES, LIMITS, write_broken_class
+from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.course.scores import assignment_scores
 from tests.conftest import ASSIGNMENT, autograde_processes, copy_course
 

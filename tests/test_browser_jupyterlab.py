@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
 
-from mllab.demo_class import demo_class
+from mllab.classes.demo import demo_class
 from tests.browser import ARTIFACTS, artifact, jupyter_lab, launch
 from tests.conftest import ASSIGNMENT, copy_course
 from tests.student_notebooks import solved_release

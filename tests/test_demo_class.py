@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mllab.demo_class import DEMO_CLASSES, Patch, _apply
+from mllab.classes.demo import DEMO_CLASSES, Patch, _apply
 from mllab.errors import PipelineError
 from mllab.course.paths import ASSIGNMENTS
 from tests.conftest import ASSIGNMENT, TITLES, cell_outputs_text

@@ -14,7 +14,7 @@ import torch
 import torchmetrics
 
 from mllab.checks import common
-from mllab.demo_class import solution_text
+from mllab.classes.demo import solution_text
 from mllab.course.paths import ASSIGNMENTS
 
 MINIMUM_CHECKS = 5  # several shapes and dtypes plus edge cases, per graded cell

@@ -16,8 +16,8 @@ import pytest
 
 from mllab.course import nbgrader_steps as steps
 from mllab.autograde.run import autograde_class
-from mllab.demo_class import LOSS_AND_METRIC, write_submissions
-from mllab.hostile_class import CASES, MARK, honest_base, write_hostile_class
+from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
+from mllab.classes.hostile import CASES, MARK, honest_base, write_hostile_class
 from mllab.course.scores import assignment_scores
 from tests.conftest import ASSIGNMENT, SANDBOX_UIDS, autograde_processes, copy_course
 

@@ -17,7 +17,7 @@ import pytest
 
 from mllab.autograde import intake as intake_module
 from mllab.autograde.intake import Intake, prepare_submission
-from mllab.demo_class import LOSS_AND_METRIC, write_submissions
+from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.errors import PipelineError
 from mllab.course.nbgrader_steps import autograde, generate_release
 from mllab.course.scores import assignment_scores

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mllab.course import nbgrader_steps as steps
-from mllab.demo_class import LOSS_AND_METRIC, write_demo_class, write_submissions
+from mllab.classes.demo import LOSS_AND_METRIC, write_demo_class, write_submissions
 from mllab.autograde.run import autograde_class
 from mllab.autograde.state import fingerprint
 from mllab.course.scores import assignment_scores

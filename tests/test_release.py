@@ -10,7 +10,7 @@ import re
 import nbformat
 import pytest
 
-from mllab.demo_class import solution_text
+from mllab.classes.demo import solution_text
 from mllab.course.paths import ASSIGNMENTS
 
 every_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS)

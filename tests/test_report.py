@@ -22,7 +22,7 @@ from mllab.course import nbgrader_steps as steps
 from mllab.autograde.state import STATUSES, Outcome, save_outcomes
 from mllab.class_report import write_report
 from mllab.cli import main
-from mllab.demo_class import LOSS_AND_METRIC, write_submissions
+from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.errors import PipelineError, UsageError
 from mllab.course.paths import Course
 from tests.browser import ARTIFACTS, artifact, launch

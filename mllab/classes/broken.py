@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from mllab.demo_class import demo_class, submission
+from mllab.classes.demo import demo_class, submission
 from mllab.course.paths import Course
 
 ANCHOR = "test_cosine_lib"  # hostile code is placed right after this test cell (tasks 1-3 done)

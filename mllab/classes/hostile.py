@@ -16,7 +16,7 @@ import copy
 from dataclasses import dataclass
 import nbformat
 
-from mllab.broken_class import perfect_notebook
+from mllab.classes.broken import perfect_notebook
 from mllab.course.paths import Course
 
 MARK = "mllab-hostile"  # every file a case writes and every process it starts carries this

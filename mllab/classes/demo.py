@@ -248,7 +248,7 @@ def _apply(text: str, patch: Patch) -> str:
     if text.count(patch.old) != 1:
         raise PipelineError(
             f"demo patch for cell {patch.grade_id!r} no longer matches the instructor notebook: "
-            f"expected exactly one {patch.old!r}; update mllab/demo_class.py"
+            f"expected exactly one {patch.old!r}; update mllab/classes/demo.py"
         )
     return text.replace(patch.old, patch.new)
 
