@@ -54,7 +54,7 @@ c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {("language_info", "name
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from mllab.feedback import HideHiddenTests, TaskSummary  # noqa: E402
+from mllab.report.feedback import HideHiddenTests, TaskSummary  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, TaskSummary, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 c.HideHiddenTests.enabled = False

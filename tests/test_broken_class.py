@@ -97,7 +97,7 @@ def test_50_mb_of_output_is_truncated_in_the_autograded_notebook_and_the_feedbac
 
 def test_the_class_report_lists_every_broken_student_with_its_status(broken_run):
     course, outcomes, *_ = broken_run
-    from mllab.class_report import collect
+    from mllab.report.class_report import collect
 
     listed = {student: status for student, status, *_ in collect(course, ASSIGNMENT).attention}
     assert listed == {c.student_id: c.status for c in CASES}

@@ -41,7 +41,7 @@ def test_hidden_tests_can_be_hidden_while_their_messages_stay(demo_run):
 def test_hidden_test_lines_a_notebook_printed_are_hidden_too():
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from mllab.feedback import HideHiddenTests
+    from mllab.report.feedback import HideHiddenTests
 
     test = new_code_cell("### BEGIN HIDDEN TESTS\n_points = hidden.mse_loss_own(mse_loss, points=3)\n"
                          "### END HIDDEN TESTS\nprint('visible')",

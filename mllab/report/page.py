@@ -11,7 +11,7 @@ import io
 import statistics
 from html import escape
 
-from mllab.class_report import NOT_GRADED, ClassReport, PassRate
+from mllab.report.class_report import NOT_GRADED, ClassReport, PassRate
 
 DETAIL_CHARS = 300
 FORMGRADER_HINT = ("Grade them in nbgrader's Formgrader: run <code>jupyter lab</code> in the course folder, "

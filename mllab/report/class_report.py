@@ -3,7 +3,7 @@
 Reads nbgrader's gradebook (opened read-only), the instructor notebooks, the autograded
 notebooks and the last `mllab autograde` outcomes, and collects: every student's total, the pass
 rate of each autograded test cell, the most frequent failure messages, the students whose grading
-failed or needed attention, and the manual-grading backlog. `mllab.report_html` renders it.
+failed or needed attention, and the manual-grading backlog. `mllab.report.page` renders it.
 """
 
 from __future__ import annotations
@@ -310,7 +310,7 @@ def write_csv(report: ClassReport, path: Path) -> Path:
 
 def write_report(course: Course, assignment: str) -> tuple[Path, Path]:
     """Write reports/<assignment>.html and reports/<assignment>.csv; return both paths."""
-    from mllab.report_html import render
+    from mllab.report.page import render
 
     report = collect(course, assignment)
     folder = course.root / "reports"
