@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         print(autograde_from_cli(course, check_assignment(course, args.assignment), args,
                                  say=lambda line: print(line, file=sys.stderr)))
     elif args.command == "report":
-        from mllab.report.class_report import write_report
+        from mllab.report.write import write_report
         print("\n".join(str(p) for p in write_report(course, check_assignment(course, args.assignment))))
     elif args.command == "scores":
         from mllab.course.scores import assignment_scores, score_table

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mllab.course import nbgrader_steps as steps
-from mllab.report.class_report import write_report
+from mllab.report.write import write_report
 from mllab.classes.demo import write_demo_class
 from mllab.autograde.run import autograde_class, outcome_table
 from mllab.course.paths import Course

@@ -20,7 +20,7 @@ from playwright.sync_api import sync_playwright
 
 from mllab.course import nbgrader_steps as steps
 from mllab.autograde.state import STATUSES, Outcome, save_outcomes
-from mllab.report.class_report import write_report
+from mllab.report.write import write_report
 from mllab.cli import main
 from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.errors import PipelineError, UsageError

@@ -3,7 +3,8 @@
 Reads nbgrader's gradebook (opened read-only), the instructor notebooks, the autograded
 notebooks and the last `mllab autograde` outcomes, and collects: every student's total, the pass
 rate of each autograded test cell, the most frequent failure messages, the students whose grading
-failed or needed attention, and the manual-grading backlog. `mllab.report.page` renders it.
+failed or needed attention, and the manual-grading backlog. `mllab.report.page` renders it;
+`mllab.report.write` writes both files.
 """
 
 from __future__ import annotations
@@ -307,14 +308,3 @@ def write_csv(report: ClassReport, path: Path) -> Path:
                              csv_text(found.restored if found else ""), csv_text(found.overruled if found else "")])
     return path
 
-
-def write_report(course: Course, assignment: str) -> tuple[Path, Path]:
-    """Write reports/<assignment>.html and reports/<assignment>.csv; return both paths."""
-    from mllab.report.page import render
-
-    report = collect(course, assignment)
-    folder = course.root / "reports"
-    folder.mkdir(exist_ok=True)
-    html_path = folder / f"{assignment}.html"
-    html_path.write_text(render(report), encoding="utf-8")
-    return html_path, write_csv(report, folder / f"{assignment}.csv")
