@@ -2,6 +2,6 @@
 (demo), the broken hand-ins (broken) and the hostile ones (hostile), for `make demo`, the tests
 and the benchmark.
 
-Imports only `mllab.errors` and `mllab.course` from the rest of the package. The hostile
-notebooks' code names `mllab.grading` and `mllab.checks`, but only as text for a student's kernel.
+May import `mllab.errors` and `mllab.course`. The hostile notebooks' code names `mllab.grading`
+and `mllab.checks`, but only as text, for a student's kernel to run.
 """

@@ -2,5 +2,5 @@
 (config), the notebooks' generated cells and README blocks (notebook_setup), nbgrader's apps
 (nbgrader_steps) and the scores read back from its gradebook (scores).
 
-Imports only `mllab.errors` and `mllab.data` from the rest of the package.
+May import `mllab.errors` and `mllab.data`.
 """

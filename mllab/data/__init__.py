@@ -1,5 +1,5 @@
 """The files the notebooks read: loading and checking them (files), the committed cat, pet
 stand-in and results tables (standin, tables), and the real terrier's download (fetch).
 
-Imports only `mllab.errors` from the rest of the package.
+May import only `mllab.errors`.
 """

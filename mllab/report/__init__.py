@@ -1,7 +1,6 @@
 """What graders and TAs read after a run: the class report (class_report collects it, page
 renders it, write writes both files) and the preprocessors of nbgrader's feedback pages (feedback).
 
-Imports `mllab.errors`, `mllab.course` and `mllab.autograde` (the last run's statuses) from the
-rest of the package. The page imports the report's data classes; class_report never imports
-the page.
+May import `mllab.errors`, `mllab.course` and `mllab.autograde` (the last run's statuses). The
+page imports the report's data classes; class_report never imports the page.
 """
