@@ -58,3 +58,9 @@ from mllab.report.feedback import HideHiddenTests, TaskSummary  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, TaskSummary, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 c.HideHiddenTests.enabled = False
+
+# Grades CSV: nbgrader's columns, but a student with no grade (nothing handed in, or grading failed
+# inside the grader) gets empty score cells instead of 0.0.
+from mllab.report.grades_export import GradesExport  # noqa: E402
+
+c.ExportApp.plugin_class = GradesExport

@@ -2,7 +2,7 @@
 
 The class: the demo students (correct, partial, blank) repeated, plus four broken hand-ins that
 plain nbgrader also survives (invalid JSON, an empty file, a deleted test cell, an edited test
-cell; the other broken cases of mllab.broken_class defeat plain nbgrader, so scores would differ).
+cell; the other broken cases of mllab.classes.broken defeat plain nbgrader, so scores would differ).
 Each way grades its own copy of the course, in the same run. Prints wall time, seconds per
 submission, speed-ups and whether all scores agree.
 Then the sandbox's cost: the same class with `--jobs 1`, without and with the bubblewrap sandbox

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psutil
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 
 from mllab.autograde import warm_kernel
+from mllab.autograde.timing import measure
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
 STOP_REASON: dict[str, str] = {}  # why the worker stopped the running kernels, if it did
 LEFTOVERS: dict[str, int] = {}  # how many processes the last notebook left in the sandbox (killed)
 RUNNING_CAP = 32 * 1024**2  # characters of output one cell may send while it runs; the rest is dropped
+KEPT_SHARE = 0.75  # a kernel using more of its address-space limit than this after a MemoryError keeps it
+KEPT_MEMORY = ("the notebook ran out of its memory allowance and kept it (a variable still holds what it "
+               "allocated), so no later cell could run reliably; the kernel was stopped")
 CAPPED = ("\n... output truncated by the autograder: this cell sent more than {cap:,} characters while it ran; "
           "the rest was dropped ...\n")
 
@@ -34,6 +39,10 @@ def stop_running_kernels(reason: str) -> None:
 
 def _error(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def _memory_error(cell) -> bool:
+    return any(o.get("output_type") == "error" and o.get("ename") == "MemoryError" for o in cell.get("outputs", []))
 
 
 def _size(content: dict) -> int:
@@ -53,7 +62,8 @@ class GuardedExecute(Execute):
         self._received: dict[int, int] = {}
         STOP_REASON.clear()
         try:
-            return super().preprocess(nb, resources, km)
+            with measure("execute"):
+                return super().preprocess(nb, resources, km)
         finally:
             self._after_kernel((resources or {}).get("metadata", {}).get("path"))
 
@@ -73,7 +83,7 @@ class GuardedExecute(Execute):
                 cell.outputs = [_error(NOT_RUN, f"not run: {self._death}")]
             return cell, resources
         try:
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             cause = STOP_REASON.get("reason", "the kernel exited or crashed (os._exit, a segfault, or a fatal error)")
             return self._end(cell, resources, KERNEL_DIED, f"the kernel died while running this cell: {cause}",
@@ -91,6 +101,24 @@ class GuardedExecute(Execute):
             return self._end(cell, resources, "CellTimeoutError",
                              "this cell ran past the time limit and ignored the interrupt; the kernel was stopped",
                              "an earlier cell ran past the time limit and could not be interrupted")
+        if _memory_error(cell) and self._memory_kept():
+            self._kill_kernel()
+            return self._end(cell, resources, "MemoryError", KEPT_MEMORY,
+                             "an earlier cell ran out of memory and kept it; the kernel was stopped")
+        return cell, resources
+
+    def _memory_kept(self) -> bool:
+        """Does the kernel still hold most of its address-space limit (after a MemoryError)?
+
+        Whether later cells would still fit in what is left depends on the machine, so a notebook
+        that keeps its allowance ends here, like a kernel that died: a score that is the same anywhere.
+        """
+        limit = warm_kernel.ZYGOTE.memory_bytes if warm_kernel.ZYGOTE is not None else None
+        pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+        try:
+            return bool(limit and pid) and psutil.Process(pid).memory_info().vms > KEPT_SHARE * limit
+        except psutil.Error:
+            return False
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep a cell's outputs until they pass RUNNING_CAP, so no student can fill the grader's memory."""

@@ -24,6 +24,8 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import determine_grade
 
+from mllab.autograde.timing import measure
+
 CHECKS_PACKAGE = "mllab.checks"
 TAMPERED = ("The notebook's own run of this check gave more points than the independent re-check outside "
             "your kernel. That happens when code in the notebook changes torch, numpy, math, builtins or the "
@@ -148,10 +150,11 @@ class JudgeTestCells(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         overruled = []
-        for cell in nb.cells:
-            if _is_test_cell(cell) and self._judge(cell):
-                overruled.append(cell.metadata["nbgrader"]["grade_id"])
-            strip_transcripts(cell)
+        with measure("judge"):
+            for cell in nb.cells:
+                if _is_test_cell(cell) and self._judge(cell):
+                    overruled.append(cell.metadata["nbgrader"]["grade_id"])
+                strip_transcripts(cell)
         nb.metadata.setdefault("mllab", {})["overruled_cells"] = overruled
         return nb, resources
 

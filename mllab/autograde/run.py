@@ -2,33 +2,47 @@
 
 1. Choose the students: every submission that is new or changed since the last run (or all
    with ``force``), and any whose last grading hit an internal error.
-2. Workers grade them in parallel (see :mod:`mllab.autograde.worker`), each on a private copy.
-3. One recording pass writes every grade into the course's gradebook (see :mod:`.record`).
-4. The outcome of every student is saved for the next run and for `mllab report`.
+2. Workers start at once (imports, zygote, a probe kernel) while the coordinator opens the
+   gradebook; they grade the students in parallel, each on a private copy (see :mod:`.worker`).
+3. The coordinator records each student the moment its worker is done: the gradebook in one
+   transaction, the autograded folder moved into place, then the student's outcome saved (see
+   :mod:`.record`). Ctrl-C, SIGTERM or SIGKILL lose no recorded student; a rerun grades the rest.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 from mllab.autograde import sandbox
-from mllab.autograde.pool import grade_in_workers
-from mllab.autograde.record import record_graded, record_zero, staging_dir
+from mllab.autograde.pool import Pool, Started
+from mllab.autograde.record import GradebookUnavailable, Recorder, clear_leftovers, staging_dir
 from mllab.autograde.seeds import course_secret
 from mllab.autograde.state import Outcome, fingerprint, load_outcomes, save_outcomes
 from mllab.autograde.worker import Settings
-from mllab.errors import UsageError
+from mllab.errors import MllabError, UsageError
 from mllab.course.paths import Course
 
 WALL_LIMIT = 600.0  # seconds one submission may take in all (each cell also has nbgrader's timeout)
 MEMORY_LIMIT_GB = 6.0  # address space of one kernel; a memory bomb gets a MemoryError, not the machine
-UNGRADED = ("ungradable", "error")
+
+
+class Interrupted(MllabError):
+    """Ctrl-C or SIGTERM: the students recorded so far stay recorded."""
+
+    exit_code = 130
+
+
+class GradingFailed(MllabError):
+    """Some students' grading failed inside the grader: they have no grade yet."""
+
+    exit_code = 8
 
 
 def submitted_students(course: Course, assignment: str) -> list[str]:
@@ -62,23 +76,44 @@ def _split(course: Course, assignment: str, chosen: list[str], force: bool,
 
 
 class Progress:
-    """A progress bar line with an ETA per finished student (thread-safe)."""
+    """A progress bar line with an ETA per finished student."""
 
     def __init__(self, total: int, say: Callable[[str], None]) -> None:
         self.total, self.say, self.done = total, say, 0
         self.started = time.perf_counter()
-        self.lock = threading.Lock()
-        self.outcomes: list[Outcome] = []
 
     def __call__(self, outcome: Outcome) -> None:
-        with self.lock:
-            self.done += 1
-            self.outcomes.append(outcome)
-            elapsed = time.perf_counter() - self.started
-            eta = elapsed / self.done * (self.total - self.done)
-            bar = "#" * int(24 * self.done / self.total)
-            self.say(f"[{bar:<24}] {self.done}/{self.total}  {outcome.student}: {outcome.status} "
-                     f"({outcome.seconds:.1f} s)  elapsed {elapsed:.0f} s, ETA {eta:.0f} s")
+        self.done += 1
+        elapsed = time.perf_counter() - self.started
+        eta = elapsed / self.done * (self.total - self.done)
+        bar = "#" * int(24 * self.done / self.total)
+        self.say(f"[{bar:<24}] {self.done}/{self.total}  {outcome.student}: {outcome.status} "
+                 f"({outcome.seconds:.1f} s)  elapsed {elapsed:.0f} s, ETA {eta:.0f} s")
+
+
+@dataclass
+class RunTimes:
+    """Where a run's time went, for the benchmark (seconds from the start of the run)."""
+
+    started: float = field(default_factory=time.perf_counter)
+    pool_started: float | None = None  # the workers were started (what came before is the coordinator's alone)
+    first_worker_ready: float | None = None
+    last_result: float | None = None  # the last worker result arrived (what comes after is the coordinator's)
+    recording: list[float] = field(default_factory=list)  # seconds per recorded student
+    busy: list[dict[str, float]] = field(default_factory=list)  # each graded student's worker timings
+    total: float = 0.0
+
+    def since_start(self) -> float:
+        return time.perf_counter() - self.started
+
+    def serial_seconds(self) -> float:
+        """Time in which the coordinator ran and no worker did: before the pool, and after the last result."""
+        if self.pool_started is None or self.last_result is None:
+            return self.total
+        return self.pool_started + (self.total - self.last_result)
+
+
+LAST_RUN = RunTimes()  # the times of the latest run in this process (read by bench/bench_class.py)
 
 
 def _settings(course: Course, assignment: str, jobs: int, sandboxed: bool, limits: dict) -> Settings:
@@ -91,21 +126,92 @@ def _settings(course: Course, assignment: str, jobs: int, sandboxed: bool, limit
                     threads=1 if jobs > 1 else None, sandboxed=sandboxed)
 
 
-def check_sandbox(course: Course) -> None:
-    """Refuse to grade (SandboxUnavailable, with what to do) when the sandbox cannot start here."""
-    probe_dir = course.root / ".mllab" / "sandbox-probe"
-    box = sandbox.Sandbox.for_worker(probe_dir, 0)
+@contextmanager
+def _stop_on_signals():
+    """SIGINT and SIGTERM set an event instead of stopping mid-write; the loop checks it between students."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        sandbox.probe(box)
+        yield stop
     finally:
-        box.remove()
-        shutil.rmtree(probe_dir, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _scores(course: Course, assignment: str) -> dict[str, float]:
-    from mllab.course.scores import assignment_scores
+def _record(recorder: Recorder, course: Course, assignment: str, outcome: Outcome) -> Outcome:
+    """Write one student's result: grades, autograded folder, then (by the caller) its outcome."""
+    staged = staging_dir(course, assignment) / outcome.student / assignment
+    try:
+        if outcome.status == "ungradable":
+            recorder.record_zero(outcome.student)
+        elif outcome.status == "error" or not staged.is_dir():
+            recorder.unrecord(outcome.student)
+            if outcome.status != "error":
+                return replace(outcome, status="error", detail="the worker staged no autograded notebook")
+        else:
+            recorder.record(outcome.student, staged)
+    except GradebookUnavailable:
+        raise
+    except Exception as error:  # noqa: BLE001 - a failure of ours is this student's error, not a zero
+        recorder.unrecord(outcome.student)
+        return replace(outcome, status="error", detail=f"recording the grades failed: {error}"[:300])
+    return outcome
 
-    return {s.student: s.auto_score for s in assignment_scores(course, assignment)}
+
+def _grade_and_record(course: Course, assignment: str, todo: list[str], prints: dict[str, str],
+                      last: dict[str, Outcome], settings: Settings, jobs: int, say: Callable[[str], None],
+                      times: RunTimes) -> dict[str, Outcome]:
+    """Start the workers, then record each student as its result arrives; stop cleanly on a signal."""
+    times.pool_started = times.since_start()
+    pool = Pool(todo, settings, jobs, course.root / ".mllab" / "logs" / assignment)
+    recorded: dict[str, Outcome] = {}
+    with _stop_on_signals() as stop:
+        try:
+            recorder = Recorder(course, assignment)  # opened while the workers import and warm up
+        except BaseException:
+            pool.stop()
+            raise
+        try:
+            _drain(pool, recorder, course, assignment, prints, last, recorded, stop, say, times)
+        finally:
+            recorder.close()
+            if stop.is_set():
+                pool.stop()
+    if stop.is_set():
+        left = len(todo) - len(recorded)
+        raise Interrupted(f"stopped: {len(recorded)} of {len(todo)} students were graded and recorded, {left} were "
+                          f"not. Run `mllab autograde {assignment}` again to grade the {left} left (without "
+                          "--force, which would grade the recorded ones again).")
+    return recorded
+
+
+def _drain(pool: Pool, recorder: Recorder, course: Course, assignment: str, prints: dict[str, str],
+           last: dict[str, Outcome], recorded: dict[str, Outcome], stop: threading.Event,
+           say: Callable[[str], None], times: RunTimes) -> None:
+    progress = Progress(len(prints), say)
+    try:
+        for item in pool.results():
+            if stop.is_set():
+                return
+            if isinstance(item, Started) and times.first_worker_ready is None:
+                times.first_worker_ready = times.since_start()
+                recorder.prepare(list(prints))  # only once a worker proved it can grade: a failed start writes nothing
+            if not isinstance(item, Outcome):
+                continue
+            times.last_result = times.since_start()
+            times.busy.append({**item.timings, "worker": item.seconds})
+            begin = time.perf_counter()
+            outcome = _record(recorder, course, assignment, replace(item, fingerprint=prints[item.student]))
+            recorded[outcome.student] = outcome
+            save_outcomes(course, assignment, {**last, **recorded})
+            times.recording.append(time.perf_counter() - begin)
+            progress(outcome)
+    except BaseException:
+        pool.stop()
+        raise
 
 
 def autograde_class(course: Course, assignment: str, *, jobs: int | None = None, students: list[str] | None = None,
@@ -113,32 +219,42 @@ def autograde_class(course: Course, assignment: str, *, jobs: int | None = None,
                     **limits) -> list[Outcome]:
     """Grade every (or the named) submitted student; return each student's outcome with its score.
 
-    Each kernel runs in a bubblewrap sandbox unless ``sandboxed`` is False. ``limits`` may set ``wall_limit`` (s per submission), ``cell_timeout`` (s per cell) and
-    ``memory_gb`` (per kernel; 0 for none).
+    Each kernel runs in a bubblewrap sandbox unless ``sandboxed`` is False. ``limits`` may set
+    ``wall_limit`` (s per submission), ``cell_timeout`` (s per cell) and ``memory_gb`` (per kernel;
+    0 for none). A student whose grading failed inside the grader has status ``error`` and no score.
     """
+    global LAST_RUN
+    LAST_RUN = times = RunTimes()
     known = submitted_students(course, assignment)
     chosen = students or known
     _check(course, assignment, chosen, known, jobs)
     jobs = jobs or os.cpu_count() or 1
     last = load_outcomes(course, assignment)
     todo, unchanged, prints = _split(course, assignment, chosen, force, last)
-    progress = Progress(len(todo), say)
-    if todo and sandboxed:
-        check_sandbox(course)
+    fresh: dict[str, Outcome] = {}
+    if todo and sandboxed and sandbox.bwrap_executable() is None:
+        raise sandbox.SandboxUnavailable(sandbox.unavailable_message("bubblewrap (bwrap) is not installed"))
     if todo:
+        clear_leftovers(course, assignment)
         course_secret(course)  # made once here, before the workers read it
-        shutil.rmtree(staging_dir(course, assignment), ignore_errors=True)
         settings = _settings(course, assignment, jobs, sandboxed, limits)
-        grade_in_workers(todo, settings, jobs, course.root / ".mllab" / "logs" / assignment, progress)
-    fresh = [replace(o, fingerprint=prints[o.student]) for o in progress.outcomes]
-    unrecorded = record_graded(course, assignment, sorted(o.student for o in fresh if o.status not in UNGRADED))
-    fresh = [replace(o, status="error", detail=unrecorded[o.student]) if o.student in unrecorded else o
-             for o in fresh]
-    record_zero(course, assignment, sorted(o.student for o in fresh if o.status in UNGRADED))
-    scores = _scores(course, assignment)
-    outcomes = {o.student: o.with_score(scores.get(o.student)) for o in [*unchanged, *fresh]}
+        fresh = _grade_and_record(course, assignment, todo, {s: prints[s] for s in todo}, last, settings, jobs,
+                                  say, times)
+    scores = _code_scores(course, assignment)
+    outcomes = {o.student: o.with_score(None if o.status == "error" else scores.get(o.student))
+                for o in [*unchanged, *fresh.values()]}
     save_outcomes(course, assignment, {**last, **outcomes})
+    times.total = times.since_start()
     return sorted(outcomes.values(), key=lambda o: o.student)
+
+
+def _code_scores(course: Course, assignment: str) -> dict[str, float]:
+    """Each recorded student's autograded points, read from the gradebook."""
+    recorder = Recorder(course, assignment)
+    try:
+        return recorder.code_scores()
+    finally:
+        recorder.close()
 
 
 def outcome_table(outcomes: list[Outcome]) -> str:
@@ -174,4 +290,11 @@ def autograde_from_cli(course: Course, assignment: str, args, say: Callable[[str
     ending = (f"{len(attention)} of {len(outcomes)} need attention: {', '.join(attention)} "
               f"(see the detail above, or `mllab report {assignment}`)" if attention
               else f"all {len(outcomes)} graded normally")
+    failed = [o.student for o in outcomes if o.status == "error"]
+    if failed:
+        say(outcome_table(outcomes) + "\n" + ending)
+        raise GradingFailed(f"the grading of {len(failed)} student(s) failed inside the grader: {', '.join(failed)}. "
+                            f"They have no grade (not 0). The reason is in the table above and in the workers' logs "
+                            f"({course.root / '.mllab' / 'logs' / assignment}); run `mllab autograde {assignment}` "
+                            "again to grade them.")
     return outcome_table(outcomes) + "\n" + ending

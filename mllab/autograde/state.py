@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from mllab.course.paths import Course
@@ -24,8 +24,9 @@ STATUSES = {
     "memory": "the notebook ran out of its memory allowance",
     "kernel-died": "the Python kernel exited or crashed; later cells were not run",
     "wall-limit": "grading stopped at the per-submission wall-clock limit",
-    "ungradable": "no notebook could be read; scored 0",
-    "error": "nbgrader could not grade the notebook; scored 0",
+    "ungradable": "no notebook could be read from what the student handed in; scored 0",
+    "error": "grading failed inside the grader (not the student's fault): no grade is given; run "
+             "`mllab autograde` again to grade it",
 }
 NEEDS_ATTENTION = frozenset(STATUSES) - {"graded"}
 
@@ -41,6 +42,7 @@ class Outcome:
     fingerprint: str = ""
     score: float | None = None  # filled in from the gradebook after recording
     unchanged: bool = False  # True when this run skipped the student (same files as last time)
+    timings: dict[str, float] = field(default_factory=dict)  # the worker's seconds per part (see worker.py)
 
     def with_score(self, score: float | None) -> Outcome:
         return replace(self, score=score)

@@ -67,8 +67,17 @@ class Zygote:
     def _reply(self) -> dict:
         line = self._replies.readline()
         if not line:
-            raise PipelineError("the warm kernel process (zygote) exited; see the worker log")
+            raise PipelineError(f"the warm kernel process (zygote) exited{self._last_words()}")
         return json.loads(line)
+
+    def _last_words(self) -> str:
+        """The last line the zygote wrote to its log (its exception), where the log is a file."""
+        name = getattr(self._log, "name", None)
+        if not isinstance(name, str) or not os.path.isfile(name):
+            return "; see the worker log"
+        self._log.flush()
+        lines = [line for line in Path(name).read_text(errors="replace").splitlines() if line.strip()]
+        return f": {lines[-1].strip()}" if lines else ""
 
     def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
         """A new kernel process running ``argv`` (an ipykernel command line); returns its host pid."""

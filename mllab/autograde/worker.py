@@ -17,9 +17,10 @@ import shutil
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import mllab
 from mllab.autograde import sandbox, warm_kernel
 from mllab.autograde.disk_guard import DiskGuard
 from mllab.autograde.execute import LEFTOVERS, GuardedExecute, stop_running_kernels
@@ -27,9 +28,14 @@ from mllab.autograde.intake import prepare_submission
 from mllab.autograde.sandbox import Sandbox
 from mllab.autograde.seeds import check_seed, course_secret
 from mllab.autograde.state import Outcome, fingerprint
+from mllab.autograde.timing import SPENT, measure
 from mllab.autograde.verdict import judge
+from mllab.autograde.zygote import die_with_parent
 from mllab.checks.common import SEED_VARIABLE
+from mllab.errors import MllabError, PipelineError
 from mllab.course.paths import Course
+
+CHECKS = "mllab.checks"
 
 
 @dataclass(frozen=True)
@@ -94,13 +100,14 @@ class Worker:
             shutil.rmtree(folder, ignore_errors=True)
 
     def _stage(self, student: str, notebook: str) -> None:
-        """Copy the autograded notebook and the files handed in for the recording pass.
+        """Copy the autograded notebook, the files handed in and the source's other files for the coordinator.
 
         Nothing the kernel created is copied (it could be huge), and never a link or special file.
         """
         a = self.settings.assignment
-        handed_in = self.workspace.submission_dir(student, a)
+        handed_in, source = self.workspace.submission_dir(student, a), self.workspace.source / a
         names = {p.relative_to(handed_in) for p in handed_in.rglob("*") if p.is_file()} | {Path(notebook)}
+        names |= {p.relative_to(source) for p in source.rglob("*") if p.is_file() and p.suffix != ".ipynb"}
         autograded, staged = self.workspace.autograded / student / a, Path(self.settings.staging) / student / a
         shutil.rmtree(staged, ignore_errors=True)
         staged.mkdir(parents=True)
@@ -121,27 +128,36 @@ class Worker:
 
     def grade(self, student: str) -> Outcome:
         """Take in, autograde and stage one student; never raises for a bad submission."""
+        SPENT.clear()
+        try:
+            outcome = self._grade(student)
+        finally:
+            with measure("cleanup"):
+                self._end_student()
+        return replace(outcome, timings={part: round(seconds, 3) for part, seconds in SPENT.items()})
+
+    def _grade(self, student: str) -> Outcome:
         a = self.settings.assignment
         self._clear(student)
-        intake = prepare_submission(self.course.submission_dir(student, a),
-                                    self.workspace.submission_dir(student, a), self.course.release_notebook(a))
+        with measure("copy"):
+            intake = prepare_submission(self.course.submission_dir(student, a),
+                                        self.workspace.submission_dir(student, a), self.course.release_notebook(a))
         if intake.notebook is None:
             return Outcome(student, "ungradable", detail=intake.problem or "no notebook")
         seed = check_seed(self.secret, student, fingerprint(self.course.submission_dir(student, a)))
         os.environ[SEED_VARIABLE] = str(seed)  # the kernel inherits it; the judge reads it here
-        try:
+        with measure("autograde"):
             result = self._autograde(student)
-            strays = LEFTOVERS.pop("count", 0) + (warm_kernel.ZYGOTE.tidy() if warm_kernel.ZYGOTE else 0)
-            autograded = self.workspace.autograded / student / a / intake.notebook.name
-            if not result.get("success") or not autograded.is_file():
-                return Outcome(student, "error", detail=_nbgrader_error(result))
+        strays = LEFTOVERS.pop("count", 0) + (warm_kernel.ZYGOTE.tidy() if warm_kernel.ZYGOTE else 0)
+        autograded = self.workspace.autograded / student / a / intake.notebook.name
+        if not result.get("success") or not autograded.is_file():
+            return Outcome(student, "error", detail=_nbgrader_error(result))
+        with measure("copy"):
             self._stage(student, intake.notebook.name)
-            status, detail = judge(autograded, intake)
-            if strays:
-                detail = "; ".join(filter(None, [detail, f"{strays} leftover process(es) killed after grading"]))
-            return Outcome(student, status, detail=detail)
-        finally:
-            self._end_student()
+        status, detail = judge(autograded, intake)
+        if strays:
+            detail = "; ".join(filter(None, [detail, f"{strays} leftover process(es) killed after grading"]))
+        return Outcome(student, status, detail=detail)
 
     def _autograde(self, student: str) -> dict:
         reason = f"grading stopped at the wall-clock limit of {self.settings.wall_limit:.0f} s per submission"
@@ -176,30 +192,91 @@ def _nbgrader_error(result: dict) -> str:
     return (errors[0] if errors else "nbgrader failed without a message")[:300]
 
 
-def serve(settings: Settings) -> None:
+def probe_kernel(workspace: Course, assignment: str) -> str | None:
+    """Start one kernel as students' kernels start and import the checks; the error, or None."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    folder = workspace.autograded / ".probe"
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"import {CHECKS}.{assignment}")])
+    try:
+        NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                       kernel_manager_class=warm_kernel.WarmKernelManager,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    except Exception as error:  # noqa: BLE001 - whatever stops the kernel is the reason to report
+        return f"the kernel did not start: {type(error).__name__}: {error}"
+    errors = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    return f"`import {CHECKS}.{assignment}` failed: {errors[0].ename}: {errors[0].evalue}" if errors else None
+
+
+def _zygote_log(settings: Settings):
+    """The zygote's (and its kernels') output: a file beside the worker's log."""
+    folder = Path(settings.course) / ".mllab" / "logs" / settings.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    return open(folder / f"zygote-{settings.slot}.log", "a", encoding="utf-8")
+
+
+def start(settings: Settings) -> Worker:
+    """The worker, its sandbox and zygote, proven able to run a kernel that imports the checks."""
+    worker = Worker(settings)
+    box = Sandbox.for_worker(worker.workspace.root, settings.slot) if settings.sandboxed else None
+    if box is not None:
+        try:
+            sandbox.probe(box)
+        except MllabError:
+            box.remove()
+            raise
+    try:
+        warm_kernel.ZYGOTE = warm_kernel.Zygote(memory_bytes=settings.memory_bytes, sandbox=box,
+                                                cpu_seconds=2 * settings.wall_limit, log=_zygote_log(settings))
+        problem = probe_kernel(worker.workspace, settings.assignment)
+    except PipelineError as error:
+        problem = str(error)
+    worker._end_student()
+    if problem:
+        where = "in its sandbox " if box is not None else ""
+        raise MllabError(f"a grading worker could not run a Python kernel {where}that imports the course's checks: "
+                         f"{problem}. The kernel imports mllab from {Path(mllab.__file__).parent} (the copy the "
+                         "worker uses); check that this package is installed and importable (`make venv`, or "
+                         "`pip install -e .` in the course folder) and that the sandbox can read it.")
+    return worker
+
+
+def serve(settings: Settings, parent: int) -> None:
     """Answer one JSON outcome per student id read from stdin (stdout carries nothing else)."""
+    die_with_parent(parent)
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # any stray print goes to the log, never into the replies
     if settings.threads:  # read by torch, OpenBLAS and OpenCV in the zygote and its kernels
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[name] = str(settings.threads)
-    worker = Worker(settings)
-    box = Sandbox.for_worker(worker.workspace.root, settings.slot) if settings.sandboxed else None
-    warm_kernel.ZYGOTE = warm_kernel.Zygote(memory_bytes=settings.memory_bytes, sandbox=box,
-                                            cpu_seconds=2 * settings.wall_limit)
+    try:
+        worker = start(settings)
+    except MllabError as error:
+        print(error, file=sys.stderr)
+        replies.write(json.dumps({"ready": False, "error": str(error)}) + "\n")
+        _stop_zygote()
+        return
     try:
         replies.write(json.dumps({"ready": True}) + "\n")
         for line in sys.stdin:
             student = line.strip()
-            start = time.perf_counter()
+            begin = time.perf_counter()
             outcome = worker.grade(student)
-            seconds = round(time.perf_counter() - start, 2)
+            seconds = round(time.perf_counter() - begin, 2)
             replies.write(json.dumps({**asdict(outcome), "seconds": seconds}) + "\n")
     finally:
+        _stop_zygote()
+
+
+def _stop_zygote() -> None:
+    if warm_kernel.ZYGOTE is not None:
+        box = warm_kernel.ZYGOTE.sandbox
         warm_kernel.ZYGOTE.close()
         if box is not None:
             box.remove()
 
 
 if __name__ == "__main__":
-    serve(Settings(**json.loads(sys.argv[1])))
+    serve(Settings(**json.loads(sys.argv[1])), int(sys.argv[2]))

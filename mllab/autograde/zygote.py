@@ -33,6 +33,7 @@ PRELOAD = (
 KERNEL_MODULE = "ipykernel_launcher"
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_PDEATHSIG = 1
 INLINE = "module://matplotlib_inline.backend_inline"
 
 
@@ -70,9 +71,23 @@ def _set_dumpable(dumpable: bool) -> None:
         pass
 
 
-def _become_kernel(request: dict, control_fd: int, base_path: list[str]) -> None:
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (a killed grader leaves nothing behind).
+
+    Set after every change of uid, which clears it. ``parent``: the pid the parent had; if it is
+    no longer the parent, it died before the request took effect."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux
+        return
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
+
+
+def _become_kernel(request: dict, control_fd: int, base_path: list[str], zygote: int) -> None:
     """In the forked child: set up the process like a fresh kernel launch, then run ipykernel."""
     os.setsid()
+    die_with_parent(zygote)
     for signum in (signal.SIGCHLD, signal.SIGTERM):  # SIGPIPE stays ignored, as Python sets it
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -98,11 +113,12 @@ def _become_kernel(request: dict, control_fd: int, base_path: list[str]) -> None
 
 
 def _fork(request: dict, control_fd: int, base_path: list[str]) -> int:
+    zygote = os.getpid()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            _become_kernel(request, control_fd, base_path)
+            _become_kernel(request, control_fd, base_path, zygote)
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 1
         except BaseException:  # noqa: BLE001 - the child must never return into the zygote's loop
@@ -144,4 +160,5 @@ def serve(control_fd: int) -> None:
 
 if __name__ == "__main__":
     drop_privileges(int(sys.argv[2]) if len(sys.argv) > 2 else None)
+    die_with_parent()
     serve(int(sys.argv[1]))

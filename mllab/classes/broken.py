@@ -116,7 +116,7 @@ CASES = (
                _with_cell("import os\nos._exit(3)")),
     BrokenCase("segfault", "a cell that dereferences a null pointer", "kernel-died", "before",
                _with_cell("import ctypes\nctypes.string_at(0)")),
-    BrokenCase("memory_bomb", "a cell that keeps allocating 400 MB blocks", "memory", "all",
+    BrokenCase("memory_bomb", "a cell that keeps allocating 400 MB blocks and keeps them", "memory", "before",
                _with_cell("import numpy as np\nblocks = []\nwhile True:\n    blocks.append(np.ones(50_000_000))")),
     BrokenCase("huge_output", "a cell printing 50 MB", "repaired", "all", _with_cell('print("x" * 50_000_000)')),
     BrokenCase("unstoppable", "a loop that ignores interrupts", "timeout", "before",
