@@ -1,12 +1,16 @@
-"""Benchmark: a class of 40 graded by plain nbgrader and by `mllab autograde --jobs 1` and `--jobs 2`.
+"""Benchmark: classes of 40 and 12 graded by plain nbgrader and by `mllab autograde --jobs 2`.
 
 The class: the demo students (correct, partial, blank) repeated, plus four broken hand-ins that
 plain nbgrader also survives (invalid JSON, an empty file, a deleted test cell, an edited test
 cell; the other broken cases of mllab.classes.broken defeat plain nbgrader, so scores would differ).
 Each way grades its own copy of the course, in the same run. Prints wall time, seconds per
-submission, speed-ups and whether all scores agree.
-Then the sandbox's cost: the same class with `--jobs 1`, without and with the bubblewrap sandbox
-(`--sandbox-only` runs just this part). Run it with `make bench-class`. Not a test.
+submission, speed-ups and whether all scores agree; for each `mllab autograde` way also where the
+time went: the start-up (until the first worker is ready), each worker's busy time per student split
+into executing the notebook, the judge, nbgrader's own steps and copying files, the recording time
+per student, and the serial fraction (time in which the coordinator ran and no worker did).
+Options: `--sizes 40,12` (the default), `--jobs-1` (also `--jobs 1`), `--sandbox` (then the
+sandbox's cost: `--jobs 1` without and with bubblewrap; `--sandbox-only` runs just this part).
+Run it with `make bench-class`. Not a test.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from mllab.course import nbgrader_steps as steps
+from mllab.autograde import run
 from mllab.autograde.run import autograde_class
+from mllab.course import nbgrader_steps as steps
 from mllab.classes.broken import CASES, write_broken_class
 from mllab.classes.demo import LOSS_AND_METRIC, DemoStudent, write_submissions
 from mllab.errors import PipelineError
@@ -27,7 +32,7 @@ from mllab.course.paths import Course, copy_course, find_course_root
 from mllab.course.scores import assignment_scores
 
 ASSIGNMENT = "loss_and_metric"
-CLASS_SIZE = 40
+SIZES = (40, 12)
 BROKEN = tuple(c for c in CASES if c.student_id in
                ("invalid_json", "empty_file", "deleted_test", "edited_test"))
 
@@ -60,9 +65,9 @@ def _scores(course: Course) -> dict[str, float]:
 
 WAYS = {
     "plain nbgrader autograde": _plain,
-    "mllab autograde --jobs 1": lambda c: autograde_class(c, ASSIGNMENT, jobs=1, say=lambda _: None),
     "mllab autograde --jobs 2": lambda c: autograde_class(c, ASSIGNMENT, jobs=2, say=lambda _: None),
 }
+JOBS_1 = {"mllab autograde --jobs 1": lambda c: autograde_class(c, ASSIGNMENT, jobs=1, say=lambda _: None)}
 # The sandbox's cost: the same worker with and without bubblewrap (and the judge runs in both).
 SANDBOX_WAYS = {
     "--jobs 1 --unsafe-no-sandbox": lambda c: autograde_class(c, ASSIGNMENT, jobs=1, sandboxed=False,
@@ -78,7 +83,31 @@ def _time(ways: dict, folder: Path, students: tuple, broken: tuple) -> dict[str,
         start = time.perf_counter()
         grade(course)
         results[label] = (time.perf_counter() - start, _scores(course))
+        if label.startswith("mllab"):
+            _print_split(label, run.LAST_RUN)
     return results
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _print_split(label: str, times: run.RunTimes) -> None:
+    """Where the time of one `mllab autograde` run went."""
+    busy = [t for t in times.busy if "autograde" in t]
+    parts = {"executing the notebook": [t.get("execute", 0.0) for t in busy],
+             "the judge": [t.get("judge", 0.0) for t in busy],
+             "nbgrader's own steps": [t["autograde"] - t.get("execute", 0.0) - t.get("judge", 0.0) for t in busy],
+             "copying files": [t.get("copy", 0.0) for t in busy],
+             "cleaning up after the student": [t.get("cleanup", 0.0) for t in busy]}
+    print(f"  [{label}] start-up until the first worker is ready: {times.first_worker_ready or 0:.1f} s")
+    print(f"  [{label}] worker busy time per student: {_mean([t['worker'] for t in busy]):.2f} s, of which")
+    for part, values in parts.items():
+        print(f"      {part:<30} {_mean(values):5.2f} s")
+    print(f"  [{label}] recording per student: mean {_mean(times.recording):.3f} s, "
+          f"max {max(times.recording, default=0):.3f} s")
+    print(f"  [{label}] serial fraction: {times.serial_seconds():.1f} s of {times.total:.1f} s "
+          f"= {100 * times.serial_seconds() / times.total:.1f} %")
 
 
 def _print(title: str, results: dict[str, tuple[float, dict]], size: int) -> None:
@@ -99,15 +128,21 @@ def _print_sandbox_cost(results: dict[str, tuple[float, dict]], size: int) -> No
 def main() -> None:
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    only_sandbox = "--sandbox-only" in sys.argv[1:]
+    args = sys.argv[1:]
+    sizes = SIZES
+    if "--sizes" in args:
+        sizes = tuple(int(n) for n in args[args.index("--sizes") + 1].split(","))
+    ways = {**WAYS, **(JOBS_1 if "--jobs-1" in args else {})}
     with tempfile.TemporaryDirectory() as tmp:
-        students = _class(CLASS_SIZE - len(BROKEN))
-        if not only_sandbox:
-            _print("class: correct, partial, blank and broken", _time(WAYS, Path(tmp) / "class", students, BROKEN),
-                   CLASS_SIZE)
-        sandbox = _time(SANDBOX_WAYS, Path(tmp) / "sandbox", students, BROKEN)
-        _print("the sandbox's cost", sandbox, CLASS_SIZE)
-        _print_sandbox_cost(sandbox, CLASS_SIZE)
+        for size in sizes if "--sandbox-only" not in args else ():
+            students = _class(size - len(BROKEN))
+            _print("class: correct, partial, blank and broken",
+                   _time(ways, Path(tmp) / f"class{size}", students, BROKEN), size)
+        if "--sandbox" in args or "--sandbox-only" in args:
+            size = sizes[0]
+            sandbox = _time(SANDBOX_WAYS, Path(tmp) / "sandbox", _class(size - len(BROKEN)), BROKEN)
+            _print("the sandbox's cost", sandbox, size)
+            _print_sandbox_cost(sandbox, size)
 
 
 if __name__ == "__main__":
