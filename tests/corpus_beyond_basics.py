@@ -280,6 +280,34 @@ def psnr_db(img1, img2, data_range):
 ]
 
 
+# Written from the contracts alone (mllab/checks/contracts/beyond_basics.py): exactly the stated
+# inputs, nothing more general. Each must earn full marks.
+CONTRACT_ONLY = [
+    Mutation("1 PSNR", "element loop over a flattened NumPy copy, inf for identical images", Rewrite("psnr_own", """
+import math
+import numpy as np
+
+def psnr_db(img1, img2, data_range):
+    a = np.asarray(img1, dtype=np.float64).ravel()
+    b = np.asarray(img2, dtype=np.float64).ravel()
+    total = 0.0
+    for x, y in zip(a.tolist(), b.tolist()):
+        total += (x - y) ** 2
+    mse = total / len(a)
+    if mse == 0:
+        return math.inf
+    return 10 * math.log10(data_range ** 2 / mse)
+""")),
+]
+
+# Each breaks one edge-case convention a contract states; its message names the convention's case.
+EDGE_MISTAKES = [
+    mistake("1 PSNR", "an epsilon in the MSE: identical images get a finite PSNR",
+            Patch("psnr_own", PSNR_RETURN, "return 10 * torch.log10(data_range ** 2 / (mse + 1e-10))"),
+            {"test_psnr_own"}, "identical images"),
+]
+
+
 def corpus_students() -> dict[str, tuple[DemoStudent, list[Mutation]]]:
     """The corpus as submissions: student id -> (the student, the mutations it carries)."""
-    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES, LIBRARY_MISTAKES)
+    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES + EDGE_MISTAKES, LIBRARY_MISTAKES, CONTRACT_ONLY)

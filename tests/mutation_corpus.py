@@ -51,9 +51,15 @@ def _mistake_rounds(mutations: list[Mutation]) -> list[list[Mutation]]:
     return [[group[k] for group in tasks.values() if k < len(group)] for k in range(rounds)]
 
 
-def submissions(alternatives_a, alternatives_b, mistakes, library_mistakes) -> dict[str, tuple[DemoStudent, list[Mutation]]]:
-    """A corpus as submissions: student id -> (the student, the mutations it carries)."""
+def submissions(alternatives_a, alternatives_b, mistakes, library_mistakes,
+                contract_only=()) -> dict[str, tuple[DemoStudent, list[Mutation]]]:
+    """A corpus as submissions: student id -> (the student, the mutations it carries).
+
+    ``contract_only``: solutions written for exactly the inputs the notebook's contract states
+    (nothing more general); they must earn full marks like the other alternatives."""
     groups = {"corpus_alternatives_a": alternatives_a, "corpus_alternatives_b": alternatives_b}
+    if contract_only:
+        groups["corpus_contract_only"] = list(contract_only)
     for k, group in enumerate(_mistake_rounds(mistakes), start=1):
         groups[f"corpus_mistakes_{k}"] = group
     groups["corpus_library_mistakes"] = library_mistakes

@@ -10,8 +10,8 @@ from tests.conftest import CORPORA, page_text
 
 def _corpus(assignment: str):
     module = CORPORA[assignment]
-    alternatives = module.ALTERNATIVES_A + module.ALTERNATIVES_B
-    mistakes = module.MISTAKES + module.LIBRARY_MISTAKES
+    alternatives = module.ALTERNATIVES_A + module.ALTERNATIVES_B + getattr(module, "CONTRACT_ONLY", [])
+    mistakes = module.MISTAKES + getattr(module, "EDGE_MISTAKES", []) + module.LIBRARY_MISTAKES
     return module.corpus_students(), alternatives, mistakes
 
 

@@ -30,12 +30,14 @@ from mllab.autograde.seeds import check_seed, course_secret
 from mllab.autograde.state import Outcome, fingerprint
 from mllab.autograde.timing import SPENT, measure
 from mllab.autograde.verdict import judge
-from mllab.autograde.zygote import die_with_parent
+from mllab.autograde.zygote import PRELOAD, die_with_parent, preload
 from mllab.checks.common import SEED_VARIABLE
 from mllab.errors import MllabError, PipelineError
 from mllab.course.paths import Course
 
 CHECKS = "mllab.checks"
+# What the judge's re-run of the hidden checks imports (torchmetrics alone takes seconds): not the kernel's own.
+JUDGE_MODULES = tuple(name for name in PRELOAD if not name.startswith(("ipykernel", "IPython", "matplotlib")))
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,8 @@ def start(settings: Settings) -> Worker:
         except MllabError:
             box.remove()
             raise
+    warm = threading.Thread(target=preload, args=(JUDGE_MODULES,), daemon=True)
+    warm.start()  # the judge's imports, here, while the zygote imports the same in the sandbox
     try:
         warm_kernel.ZYGOTE = warm_kernel.Zygote(memory_bytes=settings.memory_bytes, sandbox=box,
                                                 cpu_seconds=2 * settings.wall_limit, log=_zygote_log(settings))
@@ -234,6 +238,7 @@ def start(settings: Settings) -> Worker:
     except PipelineError as error:
         problem = str(error)
     worker._end_student()
+    warm.join()
     if problem:
         where = "in its sandbox " if box is not None else ""
         raise MllabError(f"a grading worker could not run a Python kernel {where}that imports the course's checks: "

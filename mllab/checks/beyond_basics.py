@@ -68,7 +68,8 @@ def _part(name: str, get_result: Callable, cases: Callable, *, reference: Callab
     """A Part comparing ``get_result(*inputs)`` with ``reference(*inputs)`` for each ``(label, dtype, *inputs)``."""
     def check():
         for label, dtype, *inputs in cases():
-            expect_close(get_result(*inputs), reference(*inputs), what=label, dtype=dtype, mistakes=mistakes(*inputs))
+            expect_close(get_result(*inputs), reference(*inputs), what=label, dtype=dtype,
+                         mistakes=lambda: mistakes(*inputs))
     return Part(name, check, weight)
 
 
@@ -100,6 +101,13 @@ def _psnr_cases():
     yield "psnr_db on NumPy H×W×3 random images", F64, rng.random((20, 28, 3)), rng.random((20, 28, 3)), 1.0
 
 
+def _psnr_identical_cases():
+    cat = _cat_crop()
+    yield "psnr_db on two identical images (MSE 0: the PSNR is inf)", F64, cat, cat.copy(), 1.0
+    image = torch.rand((1, 3, 8, 8), generator=generator(2103), dtype=F32)
+    yield "psnr_db on two identical float32 tensors (MSE 0: the PSNR is inf)", F32, image, image.clone(), 1.0
+
+
 def _psnr_ref(a, b, data_range):
     from torchmetrics.functional.image import peak_signal_noise_ratio
     return _quiet(peak_signal_noise_ratio, _t64(a), _t64(b), data_range=data_range)
@@ -129,7 +137,9 @@ def psnr_check(psnr_db, *, points: float) -> float:
     """`psnr_db(img1, img2, data_range)`: 10·log10(data_range² / MSE) with one global MSE."""
     run = lambda a, b, r: own_result(psnr_db, a, b, r, what="psnr_db")
     return score([_part("psnr_db on tensors, batches and NumPy images", run, _psnr_cases,
-                        reference=_psnr_ref, mistakes=_psnr_mistakes)], points=points)
+                        reference=_psnr_ref, mistakes=_psnr_mistakes, weight=3),
+                  _part("psnr_db of identical images is inf", run, _psnr_identical_cases,
+                        reference=_psnr_ref, mistakes=_psnr_mistakes, weight=1)], points=points)
 
 
 # ---------------------------------------------------------------- box IoU
@@ -200,7 +210,7 @@ def _iou_part(get_result) -> Part:
     def check():
         for label, dtype, boxes1, boxes2, expected in _iou_cases():
             expect_close(get_result(boxes1, boxes2), expected, what=label, dtype=dtype,
-                    mistakes=_iou_mistakes(boxes1, boxes2))
+                    mistakes=lambda: _iou_mistakes(boxes1, boxes2))
     return Part("box_iou on random and hand-checked boxes", check)
 
 
@@ -569,7 +579,7 @@ def _eikonal_values_part(eikonal_loss) -> Part:
         for label, dtype, sdf, points, exact in _eikonal_cases():
             result = own_result(eikonal_loss, sdf, points, what="eikonal_loss")
             expected = _eikonal_ref(sdf, points).detach() if exact is None else torch.tensor(exact, dtype=F64)
-            expect_close(result, expected, what=label, dtype=dtype, mistakes=_eikonal_mistakes(sdf, points))
+            expect_close(result, expected, what=label, dtype=dtype, mistakes=lambda: _eikonal_mistakes(sdf, points))
     return Part("eikonal_loss values on sphere and MLP SDFs", check, 2)
 
 
@@ -598,7 +608,8 @@ def _eikonal_gradient_part(eikonal_loss) -> Part:
             reference_sdf = _as_float64(sdf)
             expected_loss = _eikonal_value(reference_sdf, points)
             expected = _flat_parameter_gradient(reference_sdf, expected_loss)
-            expect_close(loss, expected_loss.detach(), what=label, dtype=dtype, mistakes=_eikonal_mistakes(sdf, points))
+            expect_close(loss, expected_loss.detach(), what=label, dtype=dtype,
+                         mistakes=lambda: _eikonal_mistakes(sdf, points))
             if gradient is None:
                 raise AssertionError(
                     f"{label}: eikonal_loss returned {describe(loss)} without a grad_fn, so it cannot train the "
@@ -717,10 +728,10 @@ def _sparsification_part(get_result, index: int, weight: float) -> Part:
             result = _pair(get_result(errors, uncertainty, steps), "sparsification_error_curve")[index]
             if index == 0:
                 expect_close(result, _fractions(steps or 20), what=f"the fractions on {label}", dtype=F64,
-                        mistakes=_fraction_mistakes(steps or 20))
+                        mistakes=lambda: _fraction_mistakes(steps or 20))
             else:
                 expect_one_of(result, _accepted_curves(errors, uncertainty, steps), what=f"the curve on {label}",
-                              dtype=dtype, mistakes=_curve_mistakes(errors, uncertainty, steps))
+                              dtype=dtype, mistakes=lambda: _curve_mistakes(errors, uncertainty, steps))
     return Part(f"sparsification_error_curve: the {('fractions', 'curve')[index]}", check, weight)
 
 
@@ -762,5 +773,5 @@ def ause_check(ause, *, points: float) -> float:
         for label, dtype, errors, uncertainty, steps in _sparsification_cases():
             result = _steps_call(ause, "ause")(errors, uncertainty, steps)
             expect_one_of(result, _accepted_ause(errors, uncertainty, steps), what=f"ause on {label}", dtype=dtype,
-                          mistakes=_ause_mistakes(errors, uncertainty, steps))
+                          mistakes=lambda: _ause_mistakes(errors, uncertainty, steps))
     return score([Part("ause on good, random, perfect and worst uncertainties", check)], points=points)

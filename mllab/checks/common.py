@@ -78,7 +78,7 @@ def check_cases(get_result: Callable, cases: Iterable[tuple], *, reference: Call
         expected = reference(*inputs)
         result = get_result(*inputs)
         expect_close(result, expected, what=label, dtype=dtype,
-                     mistakes=mistakes(*inputs) if mistakes else None)
+                     mistakes=(lambda: mistakes(*inputs)) if mistakes else None)
 
 
 def expect_one_of(result, accepted: Iterable, *, what: str, dtype: torch.dtype, mistakes=None) -> None:

@@ -210,7 +210,7 @@ def _ce_part(name: str, get_result: Callable, cases: Callable, mistakes: Callabl
             exact = _nll_ref(probs, target)
             clipped = -_picked(_clipped(probs), target).log().mean()
             expect_one_of(get_result(y, probs), [exact, clipped], what=label, dtype=dtype,
-                          mistakes=mistakes(probs, target))
+                          mistakes=lambda: mistakes(probs, target))
     return Part(name, check)
 
 
@@ -420,7 +420,7 @@ def _batch_dice_part(get_result) -> Part:
                 raise AssertionError(f"{label}: batch_dice_loss returns one loss per sample; "
                                      "average them over the batch (a single number)")
             expect_close(result, _batch_dice_ref(preds, targets, **options), what=label, dtype=dtype,
-                         mistakes=_batch_dice_mistakes(preds, targets, **options))
+                         mistakes=lambda: _batch_dice_mistakes(preds, targets, **options))
     return Part("batch_dice_loss on 2-D and 3-D batches and edge cases", check)
 
 
@@ -606,7 +606,7 @@ def _values_part(spec: LossSpec, cls, from_logits: bool, weight: float) -> Part:
             what = _options_text(spec, kwargs)
             result = _module_call(spec, cls, kwargs, what)(x, t)
             expect_close(result, _expected(spec, x, t, options, from_logits), what=f"{what} on {label}",
-                         dtype=dtype, mistakes=_value_mistakes(spec, x, t, options, from_logits))
+                         dtype=dtype, mistakes=lambda: _value_mistakes(spec, x, t, options, from_logits))
     name = "logits with from_logits=True" if from_logits else "probabilities (from_logits=False by default)"
     return Part(f"{spec.name}: {name}", check, weight)
 
@@ -638,7 +638,7 @@ def _gradient_part(spec: LossSpec, cls, weight: float) -> Part:
             leaf = x.detach().double().requires_grad_()
             (expected,) = torch.autograd.grad(_expected(spec, leaf, t, options, from_logits), leaf)
             expect_close(loss, _expected(spec, x, t, options, from_logits), what=f"{what} on {label}",
-                         dtype=dtype, mistakes=_value_mistakes(spec, x, t, options, from_logits))
+                         dtype=dtype, mistakes=lambda: _value_mistakes(spec, x, t, options, from_logits))
             if gradient is None:
                 raise _not_differentiable(what, loss)
             expect_close(gradient, expected, what=f"the gradient of {what} on {label}", dtype=dtype, mistakes={

@@ -312,7 +312,7 @@ def _accuracy_part(get_result, average: str, weight: float) -> Part:
         for label, preds, target, c in _accuracy_cases():
             expect_close(get_result(preds, target, c, average), _accuracy_ref(preds, target, c, average),
                          what=f"average={average!r} on {label}", dtype=F64,
-                         mistakes=_accuracy_mistakes(preds, target, c, average))
+                         mistakes=lambda: _accuracy_mistakes(preds, target, c, average))
     return Part(f"average={average!r}", check, weight)
 
 
@@ -381,7 +381,7 @@ def _roc_part(get_result, ties: bool, weight: float) -> Part:
             if not isinstance(result, (tuple, list)) or len(result) != 2:
                 raise AssertionError("return the pair (fpr, tpr), one value per threshold in each")
             expect_close(list(result), _roc_ref(preds, target, thresholds), what=label, dtype=F64,
-                         mistakes=_roc_mistakes(preds, target, thresholds))
+                         mistakes=lambda: _roc_mistakes(preds, target, thresholds))
     name = "scores exactly equal to a threshold" if ties else "random scores"
     return Part(name, check, weight)
 
@@ -476,7 +476,7 @@ def _mask_part(name, get_result, reference, mistakes) -> Part:
     def check():
         for label, pred, gt in _mask_cases():
             expect_close(get_result(pred, gt), reference(pred, gt), what=label, dtype=F64,
-                         mistakes=mistakes(pred, gt))
+                         mistakes=lambda: mistakes(pred, gt))
     return Part(name, check)
 
 
@@ -579,7 +579,7 @@ def _check_to_tensor(function) -> None:
         if not torch.is_floating_point(result):
             raise AssertionError(f"np_whc_to_tensor_bcwh returned dtype {result.dtype}; use a float dtype")
         expect_close(result, _to_tensor_reference(image), what=label, dtype=F64,
-                     mistakes=_to_tensor_mistakes(image))
+                     mistakes=lambda: _to_tensor_mistakes(image))
 
 
 @recorded

@@ -25,6 +25,7 @@ from string import Template
 
 import nbformat
 
+from mllab.checks.contracts import Contract, contracts, docstring
 from mllab.course.config import CourseWeb, load_course_web
 from mllab.data.files import NOTEBOOK_DATA
 from mllab.errors import UsageError
@@ -230,6 +231,29 @@ def _tag_cells_run_all_may_pass(nb, path: Path) -> None:
             cell.metadata["tags"] = [*tags, RUN_ON_TAG]
 
 
+def _docstring_span(lines: list[str], at: int) -> int:
+    """How many lines the docstring right after line ``at`` takes (0 when there is none)."""
+    first = lines[at + 1].strip() if at + 1 < len(lines) else ""
+    if not first.startswith('"""'):
+        return 0
+    if len(first) > 3 and first.endswith('"""'):
+        return 1
+    end = next(k for k in range(at + 2, len(lines)) if lines[k].strip().endswith('"""'))
+    return end - at
+
+
+def with_contract(source: str, contract: Contract, path: Path) -> str:
+    """``source`` with the contract's docstring right under ``def name(...)`` (or ``class name``)."""
+    lines = source.split("\n")
+    starts = (f"def {contract.name}(", f"class {contract.name}(", f"class {contract.name}:")
+    at = next((i for i, line in enumerate(lines) if line.startswith(starts)), None)
+    if at is None or not lines[at].rstrip().endswith(":"):
+        raise UsageError(f"{path}: cell {contract.grade_id} has no one-line `def {contract.name}(...):` for the "
+                         f"docstring of its contract (mllab/checks/contracts/)")
+    lines[at + 1:at + 1 + _docstring_span(lines, at)] = docstring(contract).split("\n")
+    return "\n".join(lines)
+
+
 def fresh_notebook(root: Path, assignment: str, nb, path: Path):
     """``nb`` with its header link, setup cell and self-check helpers made anew, and the cells Run All
     may pass tagged (in place)."""
@@ -240,6 +264,9 @@ def fresh_notebook(root: Path, assignment: str, nb, path: Path):
     helpers = _cell(nb, HELPERS_ID, path)
     helpers.source = helpers_source(helpers.source, path)
     _tag_cells_run_all_may_pass(nb, path)
+    for contract in contracts(assignment):
+        cell = _cell(nb, contract.grade_id, path)
+        cell.source = with_contract(cell.source, contract, path)
     return nb
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
@@ -53,19 +53,30 @@ def explain_mismatch(got: np.ndarray, expected: np.ndarray, *, what: str,
     return f"{what} gave {_show(got)}, expected {_show(expected)}"
 
 
+Mistakes = Mapping[str, object] | Callable[[], Mapping[str, object]] | None
+
+
+def _resolved(mistakes: Mistakes) -> Mapping[str, object]:
+    """The known mistakes' values; a callable is called only now, when a result was wrong."""
+    return (mistakes() if callable(mistakes) else mistakes) or {}
+
+
 def expect_close(result: object, expected: object, *, what: str, dtype: torch.dtype = torch.float32,
-                 mistakes: Mapping[str, object] | None = None) -> None:
-    """Raise an AssertionError that says what is wrong unless ``result`` matches ``expected``."""
+                 mistakes: Mistakes = None) -> None:
+    """Raise an AssertionError that says what is wrong unless ``result`` matches ``expected``.
+
+    ``mistakes`` maps an explanation to the value a typical mistake gives; pass a function that
+    returns that mapping to compute the values only for a wrong result (a right one costs nothing)."""
     got = to_array(result, what=what)
     want = to_array(expected, what="the reference")
     if got.size == want.size and got.shape != want.shape and got.size == 1:
         got = got.reshape(want.shape)  # a 1-element tensor for a scalar is fine
     rtol, atol = tolerances(dtype)
     if got.shape != want.shape:
-        known = _known_mistake(got, mistakes or {}, rtol, atol)  # e.g. a transposed matrix
+        known = _known_mistake(got, _resolved(mistakes), rtol, atol)  # e.g. a transposed matrix
         raise AssertionError(f"{what}: {known}" if known else
                              f"{what} returned {describe(result)}; expected shape {want.shape or '() (a single number)'}")
     if not _close(got, want, rtol, atol):
         raise AssertionError(
-            explain_mismatch(got, want, what=what, mistakes=mistakes or {}, rtol=rtol, atol=atol)
+            explain_mismatch(got, want, what=what, mistakes=_resolved(mistakes), rtol=rtol, atol=atol)
         )

@@ -21,6 +21,11 @@ class StudentCodeError(AssertionError):
     """The student's function raised an exception."""
 
 
+# Called with (function, args, kwargs) before each call of a student's function: how
+# tests/test_contracts.py sees every input the hidden checks feed (empty while grading).
+OBSERVERS: list[Callable[[Callable, tuple, dict], None]] = []
+
+
 def _copy_argument(value):
     """A private copy of an input, so in-place changes by the student cannot affect later checks."""
     return copy.deepcopy(value)
@@ -34,6 +39,8 @@ def call_student(function: Callable, *args, what: str, **kwargs) -> tuple[object
     """
     if transcript.is_replaying():
         return _replayed(transcript.next_call(what))
+    for observe in OBSERVERS:
+        observe(function, args, kwargs)
     try:
         result, calls = _call(function, args, kwargs, what)
     except StudentCodeError as error:
