@@ -9,6 +9,13 @@ COURSE_ROOT = Path(__file__).resolve().parent
 c.CourseDirectory.course_id = "loss_and_metric_lab"
 c.CourseDirectory.root = str(COURSE_ROOT)
 
+# The gradebook: SQLite in gradebook.db, or the database $MLLAB_DB_URL names (e.g. PostgreSQL,
+# "postgresql+psycopg://user@host:5432/gradebook") when several graders work at once.
+import os  # noqa: E402
+
+if os.environ.get("MLLAB_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["MLLAB_DB_URL"]
+
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

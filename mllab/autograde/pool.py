@@ -26,6 +26,7 @@ from mllab.autograde.warm_kernel import kill_group
 from mllab.autograde.worker import Settings
 from mllab.errors import MllabError
 from mllab.course.nbgrader_steps import tool_environment
+from mllab.course.paths import DB_URL_VARIABLE
 
 STARTUP_LIMIT = 300  # seconds a worker may take to import nbgrader and warm its zygote
 GRACE = 120  # seconds past the per-submission limit before the parent kills a silent worker
@@ -56,7 +57,7 @@ class WorkerProcess:
         self._log = open(log, "a", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mllab.autograde.worker", settings.to_json(), str(os.getpid())], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self._log, text=True, env=tool_environment(), start_new_session=True)
+            stdout=subprocess.PIPE, stderr=self._log, text=True, env=_worker_environment(), start_new_session=True)
         ready = self._read(STARTUP_LIMIT)
         if not ready.get("ready"):
             self.kill()
@@ -90,6 +91,11 @@ class WorkerProcess:
         except (subprocess.TimeoutExpired, BrokenPipeError):
             pass
         self.kill()
+
+
+def _worker_environment() -> dict[str, str]:
+    """nbgrader's environment without the gradebook's address: workers never touch the database."""
+    return {k: v for k, v in tool_environment().items() if k != DB_URL_VARIABLE}
 
 
 def _lost(student: str, seconds: float, why: str, log: Path) -> Outcome:

@@ -205,7 +205,10 @@ def clear_leftovers(course: Course, assignment: str) -> None:
 
 
 def _unavailable(db_url: str, error: OperationalError) -> str:
-    where = db_url.removeprefix("sqlite:///")
+    from sqlalchemy.engine import make_url
+
+    where = db_url.removeprefix("sqlite:///") if db_url.startswith("sqlite") else \
+        make_url(db_url).render_as_string(hide_password=True)
     return (f"cannot write the gradebook {where}: {error.orig}. No student's grade was changed by this failure. "
             "Make sure the file and its folder are writable by you and that no other program holds it "
             "(another `mllab autograde` or `nbgrader` run, a formgrader saving a grade), then run the same "

@@ -24,6 +24,7 @@ from mllab.autograde import sandbox
 from mllab.autograde.pool import Pool, Started
 from mllab.autograde.record import GradebookUnavailable, Recorder, clear_leftovers, staging_dir
 from mllab.autograde.seeds import course_secret
+from mllab.autograde.snapshot import snapshot_gradebook
 from mllab.autograde.state import Outcome, fingerprint, load_outcomes, save_outcomes
 from mllab.autograde.worker import Settings
 from mllab.errors import MllabError, UsageError
@@ -54,7 +55,7 @@ def _check(course: Course, assignment: str, chosen: list[str], known: list[str],
     missing = sorted(set(chosen) - set(known))
     if missing:
         raise UsageError(f"no submission in {course.submitted}/<student>/{assignment}/ for: {', '.join(missing)}")
-    if not course.gradebook.is_file() or not course.release_notebook(assignment).is_file():
+    if (course.uses_sqlite and not course.gradebook.is_file()) or not course.release_notebook(assignment).is_file():
         raise UsageError(f"{course.gradebook} or the release is missing: run `mllab release {assignment}` first")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
@@ -119,9 +120,11 @@ LAST_RUN = RunTimes()  # the times of the latest run in this process (read by be
 def _settings(course: Course, assignment: str, jobs: int, sandboxed: bool, limits: dict) -> Settings:
     work = course.root / ".mllab" / "work" / assignment
     shutil.rmtree(work, ignore_errors=True)  # a fresh copy of the gradebook for every run
+    work.mkdir(parents=True)
+    snapshot = snapshot_gradebook(course.db_url, work / "gradebook-snapshot.db")
     memory = limits.get("memory_gb", MEMORY_LIMIT_GB)
     return Settings(course=str(course.root), assignment=assignment, workspace=str(work),
-                    staging=str(staging_dir(course, assignment)), wall_limit=limits.get("wall_limit", WALL_LIMIT),
+                    staging=str(staging_dir(course, assignment)), gradebook=str(snapshot), wall_limit=limits.get("wall_limit", WALL_LIMIT),
                     memory_bytes=int(memory * 2**30) if memory else None, cell_timeout=limits.get("cell_timeout"),
                     threads=1 if jobs > 1 else None, sandboxed=sandboxed)
 

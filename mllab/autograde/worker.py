@@ -48,6 +48,7 @@ class Settings:
     assignment: str
     workspace: str
     staging: str
+    gradebook: str  # the SQLite snapshot of the assignment definitions (see snapshot.py)
     wall_limit: float
     memory_bytes: int | None = None
     cell_timeout: int | None = None
@@ -59,11 +60,11 @@ class Settings:
         return json.dumps(asdict(self))
 
 
-def build_workspace(course: Course, assignment: str, workspace: Path) -> Course:
-    """A private course folder: config, a copy of the gradebook, the source and the data."""
+def build_workspace(course: Course, assignment: str, workspace: Path, gradebook: Path) -> Course:
+    """A private course folder: config, a copy of the gradebook snapshot, the source and the data."""
     workspace.mkdir(parents=True, exist_ok=True)
     shutil.copy2(course.root / "nbgrader_config.py", workspace / "nbgrader_config.py")
-    shutil.copy2(course.gradebook, workspace / "gradebook.db")
+    shutil.copy2(gradebook, workspace / "gradebook.db")
     shutil.copytree(course.source / assignment, workspace / "source" / assignment, dirs_exist_ok=True)
     if course.data.is_dir():
         shutil.copytree(course.data, workspace / "data", dirs_exist_ok=True)  # found by walking up
@@ -79,6 +80,7 @@ def nbgrader_config(workspace: Course, settings: Settings):
     config = PyFileConfigLoader("nbgrader_config.py", path=str(workspace.root)).load_config()
     chain = config.Autograde.get("autograde_preprocessors") or Autograde.autograde_preprocessors.default()
     config.Autograde.autograde_preprocessors = [GuardedExecute if p is Execute else p for p in chain]
+    config.CourseDirectory.db_url = f"sqlite:///{workspace.gradebook}"  # never the course's own database
     if settings.cell_timeout:
         config.Execute.timeout = settings.cell_timeout
     return config
@@ -93,7 +95,8 @@ class Worker:
         self.settings = settings
         self.course = Course(Path(settings.course))
         self.secret = course_secret(self.course)
-        self.workspace = build_workspace(self.course, settings.assignment, Path(settings.workspace))
+        self.workspace = build_workspace(self.course, settings.assignment, Path(settings.workspace),
+                                         Path(settings.gradebook))
         os.chdir(self.workspace.root)
         self.api = NbGraderAPI(config=nbgrader_config(self.workspace, settings))
 

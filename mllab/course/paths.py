@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from mllab.errors import UsageError
 
 ASSIGNMENTS = ("loss_and_metric", "custom_losses", "beyond_basics")
+DB_URL_VARIABLE = "MLLAB_DB_URL"  # another gradebook than gradebook.db (read by nbgrader_config.py too)
 
 
 def find_course_root(start: Path | None = None) -> Path:
@@ -55,6 +57,15 @@ class Course:
     @property
     def gradebook(self) -> Path:
         return self.root / "gradebook.db"
+
+    @property
+    def db_url(self) -> str:
+        """The gradebook's SQLAlchemy URL: $MLLAB_DB_URL, or the SQLite file gradebook.db."""
+        return os.environ.get(DB_URL_VARIABLE) or f"sqlite:///{self.gradebook}"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite:")
 
     def source_notebook(self, assignment: str) -> Path:
         return self.source / assignment / f"{assignment}.ipynb"

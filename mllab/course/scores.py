@@ -21,7 +21,7 @@ class StudentScore:
 
 
 def _gradebook(course: Course) -> Gradebook:
-    return Gradebook(f"sqlite:///{course.gradebook}")
+    return Gradebook(course.db_url)
 
 
 def _student_score(gradebook: Gradebook, assignment: str, student: str) -> StudentScore:

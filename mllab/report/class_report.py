@@ -168,9 +168,10 @@ def _gradebook_grades(course: Course, assignment: str) -> dict[str, list[tuple[s
     """student -> [(grade_id, score, max_score, needs_manual_grade)], read from a read-only gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    if not course.gradebook.is_file():
+    if course.uses_sqlite and not course.gradebook.is_file():
         raise _no_gradebook(course, assignment)
-    with Gradebook(f"sqlite:///file:{course.gradebook}?mode=ro&uri=true") as gradebook:
+    url = f"sqlite:///file:{course.gradebook}?mode=ro&uri=true" if course.uses_sqlite else course.db_url
+    with Gradebook(url) as gradebook:
         try:
             submissions = gradebook.find_assignment(assignment).submissions
         except MissingEntry:
