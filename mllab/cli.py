@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="memory of one student's kernel (default 6; 0 for no limit)")
     grade.add_argument("--unsafe-no-sandbox", action="store_true",
                        help="run students' code without the bubblewrap sandbox (only for trusted submissions)")
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="grade on the workers of a running Dask cluster (e.g. tcp://10.0.0.5:8786)")
+    where.add_argument("--scheduler-file", dest="scheduler", default=None, metavar="FILE",
+                       help="the same, with the scheduler's address read from a Dask scheduler file")
     report = sub.add_parser("report", help="write reports/<assignment>.html and .csv for TAs")
     report.add_argument("assignment")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")

@@ -41,7 +41,8 @@ SANDBOX_UIDS = range(FIRST_UID + 100 * WORKER, FIRST_UID + 100 * (WORKER + 1))
 # custom_losses class run goes with the grading lane, the beyond_basics one with the demo lane.
 GRADING_LANE = {"test_hostile_class", "test_broken_class", "test_intake", "test_report", "test_cli",
                 "test_warm_kernel", "test_sandbox", "test_judge", "test_data", "test_values",
-                "test_forbidden_calls", "test_checks_on_alternatives", "test_hidden_check_counts"}
+                "test_forbidden_calls", "test_checks_on_alternatives", "test_hidden_check_counts",
+                "test_dask_autograde"}
 SHARED_RUNS = {"demo_run", "solved_run"}
 
 

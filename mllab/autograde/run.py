@@ -164,12 +164,22 @@ def _record(recorder: Recorder, course: Course, assignment: str, outcome: Outcom
     return outcome
 
 
+def _start_pool(course: Course, assignment: str, todo: list[str], prints: dict[str, str], settings: Settings,
+                jobs: int, scheduler: str | None):
+    """Local worker processes, or the workers of the Dask cluster at ``scheduler``."""
+    if scheduler:
+        from mllab.autograde.cluster import DaskPool
+
+        return DaskPool(todo, settings, scheduler, prints)
+    return Pool(todo, settings, jobs, course.root / ".mllab" / "logs" / assignment)
+
+
 def _grade_and_record(course: Course, assignment: str, todo: list[str], prints: dict[str, str],
                       last: dict[str, Outcome], settings: Settings, jobs: int, say: Callable[[str], None],
-                      times: RunTimes) -> dict[str, Outcome]:
+                      times: RunTimes, scheduler: str | None = None) -> dict[str, Outcome]:
     """Start the workers, then record each student as its result arrives; stop cleanly on a signal."""
     times.pool_started = times.since_start()
-    pool = Pool(todo, settings, jobs, course.root / ".mllab" / "logs" / assignment)
+    pool = _start_pool(course, assignment, todo, prints, settings, jobs, scheduler)
     recorded: dict[str, Outcome] = {}
     with _stop_on_signals() as stop:
         try:
@@ -219,12 +229,13 @@ def _drain(pool: Pool, recorder: Recorder, course: Course, assignment: str, prin
 
 def autograde_class(course: Course, assignment: str, *, jobs: int | None = None, students: list[str] | None = None,
                     force: bool = False, say: Callable[[str], None] = print, sandboxed: bool = True,
-                    **limits) -> list[Outcome]:
+                    scheduler: str | None = None, **limits) -> list[Outcome]:
     """Grade every (or the named) submitted student; return each student's outcome with its score.
 
     Each kernel runs in a bubblewrap sandbox unless ``sandboxed`` is False. ``limits`` may set
     ``wall_limit`` (s per submission), ``cell_timeout`` (s per cell) and ``memory_gb`` (per kernel;
     0 for none). A student whose grading failed inside the grader has status ``error`` and no score.
+    ``scheduler``: the address (or scheduler file) of a Dask cluster to grade on instead of local workers.
     """
     global LAST_RUN
     LAST_RUN = times = RunTimes()
@@ -235,14 +246,14 @@ def autograde_class(course: Course, assignment: str, *, jobs: int | None = None,
     last = load_outcomes(course, assignment)
     todo, unchanged, prints = _split(course, assignment, chosen, force, last)
     fresh: dict[str, Outcome] = {}
-    if todo and sandboxed and sandbox.bwrap_executable() is None:
+    if todo and sandboxed and not scheduler and sandbox.bwrap_executable() is None:
         raise sandbox.SandboxUnavailable(sandbox.unavailable_message("bubblewrap (bwrap) is not installed"))
     if todo:
         clear_leftovers(course, assignment)
         course_secret(course)  # made once here, before the workers read it
         settings = _settings(course, assignment, jobs, sandboxed, limits)
         fresh = _grade_and_record(course, assignment, todo, {s: prints[s] for s in todo}, last, settings, jobs,
-                                  say, times)
+                                  say, times, scheduler)
     scores = _code_scores(course, assignment)
     outcomes = {o.student: o.with_score(None if o.status == "error" else scores.get(o.student))
                 for o in [*unchanged, *fresh.values()]}
@@ -288,7 +299,7 @@ def autograde_from_cli(course: Course, assignment: str, args, say: Callable[[str
         say("WARNING: --unsafe-no-sandbox: students' code runs with your permissions and can read source/, "
             "the gradebook and other submissions. Use it only for submissions you trust.")
     outcomes = autograde_class(course, assignment, jobs=args.jobs, students=args.student, force=args.force,
-                               say=say, sandboxed=not args.unsafe_no_sandbox, **limits)
+                               say=say, sandboxed=not args.unsafe_no_sandbox, scheduler=args.scheduler, **limits)
     attention = [o.student for o in outcomes if o.status != "graded"]
     ending = (f"{len(attention)} of {len(outcomes)} need attention: {', '.join(attention)} "
               f"(see the detail above, or `mllab report {assignment}`)" if attention

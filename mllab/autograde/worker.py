@@ -264,7 +264,7 @@ def serve(settings: Settings, parent: int) -> None:
     except MllabError as error:
         print(error, file=sys.stderr)
         replies.write(json.dumps({"ready": False, "error": str(error)}) + "\n")
-        _stop_zygote()
+        stop_zygote()
         return
     try:
         replies.write(json.dumps({"ready": True}) + "\n")
@@ -275,10 +275,10 @@ def serve(settings: Settings, parent: int) -> None:
             seconds = round(time.perf_counter() - begin, 2)
             replies.write(json.dumps({**asdict(outcome), "seconds": seconds}) + "\n")
     finally:
-        _stop_zygote()
+        stop_zygote()
 
 
-def _stop_zygote() -> None:
+def stop_zygote() -> None:
     if warm_kernel.ZYGOTE is not None:
         box = warm_kernel.ZYGOTE.sandbox
         warm_kernel.ZYGOTE.close()
