@@ -112,6 +112,6 @@ def test_a_call_outside_the_contract_is_named():
                                              Arg("k", (FLOAT,), "a number", choices=(1.0, 2.0), optional=True)),
                         "a number")
     assert violations(contract, (torch.rand(4), np.zeros(4)), {}) == []
-    found = violations(contract, (torch.rand(2, 3).double() * 2, np.zeros(5)), {"k": 3.0})
+    found = violations(contract, (torch.full((2, 3), 1.5, dtype=torch.float64), np.zeros(5)), {"k": 3.0})
     assert [p.split(" ")[0] for p in found] == ["x", "x", "x", "y", "k=3.0"]
     assert violations(contract, ("text",), {})[0].startswith("f was called without y")

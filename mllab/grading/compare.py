@@ -33,12 +33,23 @@ def _show(values: np.ndarray) -> str:
     return f"{flat[0] if values.ndim == 0 else flat}{more}"
 
 
+def _distance(got: np.ndarray, wrong: np.ndarray, rtol: float, atol: float) -> float:
+    """How far ``got`` is from ``wrong`` in units of the tolerance (≤ 1: they match)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return float(np.max(np.abs(got - wrong) / (atol + rtol * np.abs(wrong)), initial=0.0))
+
+
 def _known_mistake(got: np.ndarray, mistakes: Mapping[str, object], rtol: float, atol: float) -> str | None:
-    """The explanation of the first mistake whose value ``got`` matches (in value and shape), if any."""
+    """The explanation of the mistake whose value ``got`` matches (in value and shape), if any.
+
+    When several match (two mistakes can give nearly the same number on some inputs), the closest
+    one is named, so the explanation does not depend on which inputs a machine's generator drew."""
+    matching = []
     for explanation, wrong_value in mistakes.items():
-        if _close(got, to_array(wrong_value, what="the reference"), rtol, atol):
-            return explanation
-    return None
+        wrong = to_array(wrong_value, what="the reference")
+        if _close(got, wrong, rtol, atol):
+            matching.append((_distance(got.astype(float), wrong.astype(float), rtol, atol), len(matching), explanation))
+    return min(matching)[2] if matching else None
 
 
 def explain_mismatch(got: np.ndarray, expected: np.ndarray, *, what: str,
