@@ -8,13 +8,16 @@ submission, speed-ups and whether all scores agree; for each `mllab autograde` w
 time went: the start-up (until the first worker is ready), each worker's busy time per student split
 into executing the notebook, the judge, nbgrader's own steps and copying files, the recording time
 per student, and the serial fraction (time in which the coordinator ran and no worker did).
-Options: `--sizes 40,12` (the default), `--jobs-1` (also `--jobs 1`), `--sandbox` (then the
-sandbox's cost: `--jobs 1` without and with bubblewrap; `--sandbox-only` runs just this part).
+Options: `--sizes 40,12` (the default), `--jobs-1` (also `--jobs 1`), `--dask` (also on a Dask
+cluster of 2 worker processes on this machine, started before the clock runs; prints its cost
+against the local pool), `--sandbox` (then the sandbox's cost: `--jobs 1` without and with
+bubblewrap; `--sandbox-only` runs just this part).
 Run it with `make bench-class`. Not a test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
@@ -23,6 +26,7 @@ import time
 from pathlib import Path
 
 from mllab.autograde import run
+from mllab.autograde.local_cluster import Cluster
 from mllab.autograde.run import autograde_class
 from mllab.course import nbgrader_steps as steps
 from mllab.classes.broken import CASES, write_broken_class
@@ -63,9 +67,10 @@ def _scores(course: Course) -> dict[str, float]:
     return {s.student: s.auto_score for s in assignment_scores(course, ASSIGNMENT)}
 
 
+LOCAL, DASK = "mllab autograde --jobs 2", "mllab autograde on Dask, 2 workers"
 WAYS = {
     "plain nbgrader autograde": _plain,
-    "mllab autograde --jobs 2": lambda c: autograde_class(c, ASSIGNMENT, jobs=2, say=lambda _: None),
+    LOCAL: lambda c: autograde_class(c, ASSIGNMENT, jobs=2, say=lambda _: None),
 }
 JOBS_1 = {"mllab autograde --jobs 1": lambda c: autograde_class(c, ASSIGNMENT, jobs=1, say=lambda _: None)}
 # The sandbox's cost: the same worker with and without bubblewrap (and the judge runs in both).
@@ -120,6 +125,15 @@ def _print(title: str, results: dict[str, tuple[float, dict]], size: int) -> Non
     print(f"  scores identical: {agree}" + ("" if agree else f"  {score_sets}"))
 
 
+def _print_dask_cost(results: dict[str, tuple[float, dict]]) -> None:
+    local, dask = results[LOCAL][0], results[DASK][0]
+    print(f"  Dask against the local pool: {(dask / local - 1) * 100:+.1f} % wall time")
+
+
+def _dask_way(cluster) -> dict:
+    return {DASK: lambda c: autograde_class(c, ASSIGNMENT, scheduler=cluster.address, say=lambda _: None)}
+
+
 def _print_sandbox_cost(results: dict[str, tuple[float, dict]], size: int) -> None:
     (bare, _), (boxed, _) = results.values()
     print(f"  sandbox cost: {(boxed - bare) / size:+.2f} s per submission ({(boxed / bare - 1) * 100:+.1f} %)")
@@ -133,11 +147,17 @@ def main() -> None:
     if "--sizes" in args:
         sizes = tuple(int(n) for n in args[args.index("--sizes") + 1].split(","))
     ways = {**WAYS, **(JOBS_1 if "--jobs-1" in args else {})}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        if "--dask" in args:
+            cluster = Cluster(Path(tmp) / "cluster", workers=2, first_uid=65000)
+            stack.callback(cluster.stop)
+            ways.update(_dask_way(cluster))
         for size in sizes if "--sandbox-only" not in args else ():
             students = _class(size - len(BROKEN))
-            _print("class: correct, partial, blank and broken",
-                   _time(ways, Path(tmp) / f"class{size}", students, BROKEN), size)
+            results = _time(ways, Path(tmp) / f"class{size}", students, BROKEN)
+            _print("class: correct, partial, blank and broken", results, size)
+            if DASK in results:
+                _print_dask_cost(results)
         if "--sandbox" in args or "--sandbox-only" in args:
             size = sizes[0]
             sandbox = _time(SANDBOX_WAYS, Path(tmp) / "sandbox", _class(size - len(BROKEN)), BROKEN)

@@ -21,7 +21,7 @@ from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.course import nbgrader_steps as steps
 from mllab.course.scores import assignment_scores
 from tests.conftest import ASSIGNMENT, WORKER, copy_course
-from tests.dask_cluster import BIN, Cluster
+from mllab.autograde.local_cluster import BIN, Cluster
 
 CLASS = ("perfect", "blank", "mse_sum_naive_softmax", "macro_as_precision")
 FIRST_UID = 64000 + 100 * WORKER  # the Dask workers' sandboxes, apart from the local pools' uids
@@ -143,3 +143,28 @@ def test_a_poison_submission_gets_its_own_status_and_the_rest_is_graded(tmp_path
     assert {s: outcomes[s].status for s in ("perfect", "blank")} == {"perfect": "graded", "blank": "graded"}
     assert {s: c for s, c in _cells(course).items() if s != "poison"} == {
         s: baseline[s] for s in ("perfect", "blank")}
+
+
+def _wait_for_first_result(course, timeout: float = 600) -> set:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        recorded = set(load_outcomes(course, ASSIGNMENT))
+        if recorded:
+            return recorded
+        time.sleep(0.2)
+    raise AssertionError("no student was recorded")
+
+
+def test_a_coordinator_killed_midway_is_rerun_for_the_missing_students_only(tmp_path, cluster, baseline):
+    course = _course(tmp_path / "course")
+    first = _start(course, cluster)
+    _wait_for_first_result(course)
+    first.kill()  # SIGKILL: no handler runs, its Dask client just disappears
+    first.communicate(timeout=60)
+    recorded = set(load_outcomes(course, ASSIGNMENT))
+    assert recorded and recorded < set(CLASS), "the kill came too late to leave students ungraded"
+    rerun = _start(course, cluster)
+    out, err = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0, err
+    assert _recorded_lines(err) == Counter({s: 1 for s in CLASS if s not in recorded})
+    assert _cells(course) == {s: baseline[s] for s in CLASS}

@@ -1,4 +1,7 @@
-"""A real Dask cluster on loopback for the tests: a `dask scheduler` and `dask worker` processes.
+"""A real Dask cluster on this machine's loopback: a `dask scheduler` and `dask worker` processes.
+
+For trying `mllab autograde --scheduler` on one machine, and for the tests and the benchmark that
+compare it with the local pool (a real course starts its cluster with dask-jobqueue, Kubernetes, ...).
 
 Workers run under their nanny (which restarts a worker that dies), with one thread each, and a
 sandbox uid range of their own. Everything is stopped by :meth:`Cluster.stop`.
