@@ -1,5 +1,6 @@
-"""Does the course work with its gradebook on a real PostgreSQL server (MLLAB_DB_URL), and does a
-TA's manual grade written while the class is autograded survive next to the autograded scores?"""
+"""Does the course work with its gradebook on a real PostgreSQL server (MLLAB_DB_URL), graded by the
+local pool and on a Dask cluster, and does a TA's manual grade written while the class is autograded
+survive next to the autograded scores?"""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from mllab.autograde.local_cluster import Cluster
 from mllab.autograde.state import state_file
 from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.course.paths import DB_URL_VARIABLE
 from mllab.course.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, REPO, autograde_processes, copy_course
+from tests.conftest import ASSIGNMENT, REPO, WORKER, autograde_processes, copy_course
 
 CLASS = ("perfect", "blank", "mse_sum_naive_softmax")
 WRITTEN = "answer_cosine"  # a written answer of loss_and_metric, graded by hand in the formgrader
@@ -68,20 +70,31 @@ def _recorded(course) -> set[str]:
         return set()
 
 
+def _wait_for_a_new_result(course, since: float, process: subprocess.Popen) -> None:
+    path = state_file(course, ASSIGNMENT)
+    while process.poll() is None and path.stat().st_mtime <= since:
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def graded_on_postgres(tmp_path_factory, postgres):
-    """Release and two autograde runs against PostgreSQL; during the second, a TA grades by hand."""
+    """Release and two autograde runs against PostgreSQL: the first on the local pool, the second
+    (forced) on a Dask cluster; during the second, after its first result, a TA grades by hand."""
     course = copy_course(tmp_path_factory.mktemp("pg_course"))
     _mllab(course, postgres, "release", ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in CLASS))
     first = _mllab(course, postgres, "autograde", ASSIGNMENT, "--jobs", "2")
-    before = _recorded(course)
-    second = subprocess.Popen([str(BIN / "mllab"), "autograde", ASSIGNMENT, "--jobs", "2", "--force"],
-                              cwd=course.root, env=_env(postgres), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    time.sleep(1)
-    _grade_by_hand(postgres, "perfect", 2.0)  # while the second run grades (and rewrites) the class
-    out, err = second.communicate(timeout=900)
+    before, since = _recorded(course), state_file(course, ASSIGNMENT).stat().st_mtime
+    cluster = Cluster(tmp_path_factory.mktemp("pg_cluster"), first_uid=64050 + 100 * WORKER)
+    try:
+        second = subprocess.Popen([str(BIN / "mllab"), "autograde", ASSIGNMENT, "--scheduler", cluster.address,
+                                   "--force"], cwd=course.root, env=_env(postgres), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        _wait_for_a_new_result(course, since, second)
+        _grade_by_hand(postgres, "perfect", 2.0)  # while the second run grades (and rewrites) the class
+        out, err = second.communicate(timeout=900)
+    finally:
+        cluster.stop()
     return course, postgres, first, (second.returncode, out, err), before
 
 
