@@ -16,6 +16,11 @@ import os  # noqa: E402
 if os.environ.get("MLLAB_DB_URL"):
     c.CourseDirectory.db_url = os.environ["MLLAB_DB_URL"]
 
+# The exchange students fetch from and submit to (`nbgrader release_assignment`, `collect`,
+# `release_feedback`): $MLLAB_EXCHANGE, or .mllab/exchange in the course. On a JupyterHub, set the
+# same folder in the students' system-wide nbgrader_config.py.
+c.Exchange.root = os.environ.get("MLLAB_EXCHANGE") or str(COURSE_ROOT / ".mllab" / "exchange")
+
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="grade on the workers of a running Dask cluster (e.g. tcp://10.0.0.5:8786)")
     where.add_argument("--scheduler-file", dest="scheduler", default=None, metavar="FILE",
                        help="the same, with the scheduler's address read from a Dask scheduler file")
+    hand_out = sub.add_parser("hand-out", help="release an assignment into nbgrader's exchange for students to fetch")
+    hand_out.add_argument("assignment")
+    round_trip = sub.add_parser("collect-and-grade", help="collect submissions from the exchange, autograde, "
+                                "release feedback and write the report (safe to rerun)")
+    round_trip.add_argument("assignment")
     report = sub.add_parser("report", help="write reports/<assignment>.html and .csv for TAs")
     report.add_argument("assignment")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")
@@ -65,6 +70,13 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.autograde.run import autograde_from_cli
         print(autograde_from_cli(course, check_assignment(course, args.assignment), args,
                                  say=lambda line: print(line, file=sys.stderr)))
+    elif args.command == "hand-out":
+        from mllab.round_trip import hand_out
+        hand_out(course, check_assignment(course, args.assignment))
+    elif args.command == "collect-and-grade":
+        from mllab.round_trip import collect_and_grade
+        collect_and_grade(course, check_assignment(course, args.assignment),
+                          say=lambda line: print(line, file=sys.stderr))
     elif args.command == "report":
         from mllab.report.write import write_report
         print("\n".join(str(p) for p in write_report(course, check_assignment(course, args.assignment))))

@@ -23,7 +23,7 @@ LAYERS = (
     ("mllab.course",),
     ("mllab.autograde", "mllab.classes"),
     ("mllab.report",),
-    ("mllab.demo",),
+    ("mllab.demo", "mllab.round_trip"),
     ("mllab.cli",),
     ("mllab.__main__",),
 )

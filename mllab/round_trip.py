@@ -1,0 +1,59 @@
+"""One round of an assignment through nbgrader's exchange, on the instructor's side.
+
+``hand_out``: the student release into the exchange. ``collect_and_grade``: collect what students
+submitted, autograde it, generate and release the feedback, write the class report. Each step is
+safe to repeat: ``nbgrader collect --update`` takes only newer submissions, ``mllab autograde``
+grades only what changed, and feedback and report are written anew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mllab.autograde.run import GradingFailed, autograde_class, outcome_table, submitted_students
+from mllab.course import exchange
+from mllab.course import nbgrader_steps as steps
+from mllab.course.paths import Course
+from mllab.errors import UsageError
+from mllab.report.write import write_report
+
+
+def hand_out(course: Course, assignment: str, *, say: Callable[[str], None] = print) -> None:
+    """Generate the release and put it into the exchange for students to fetch."""
+    release, _ = steps.generate_release(course, assignment)
+    root = exchange.release_to_students(course, assignment)
+    say(f"released {release.parent} into the exchange {root}/{course_id(course)}/outbound/{assignment}/")
+    say(f"students fetch it in JupyterLab's Assignments tab, or: nbgrader fetch_assignment {assignment} "
+        f"--course {course_id(course)}")
+
+
+def course_id(course: Course) -> str:
+    from mllab.autograde.record import course_config
+
+    return course_config(course).CourseDirectory.course_id
+
+
+def collect_and_grade(course: Course, assignment: str, *, say: Callable[[str], None] = print) -> None:
+    """Collect, autograde, feedback (generated and released), report; raise GradingFailed at the
+    end when some student's grading failed inside the grader (the others get their feedback)."""
+    root = exchange.ensure_exchange(course)
+    say(f"== collecting {assignment} from {root} (nbgrader collect --update)")
+    exchange.collect(course, assignment)
+    students = submitted_students(course, assignment)
+    if not students:
+        raise UsageError(f"no student has submitted {assignment} yet (nothing in {root}/{course_id(course)}/inbound/): "
+                         f"students submit with the Assignments tab or `nbgrader submit {assignment} "
+                         f"--course {course_id(course)}`; then run this again")
+    say(f"== {len(students)} submissions in {course.submitted}/; autograding what is new (mllab autograde)")
+    outcomes = autograde_class(course, assignment, say=say)
+    say(outcome_table(outcomes))
+    say(f"== feedback: nbgrader generate_feedback into {course.feedback}/, release_feedback into the exchange")
+    steps.generate_feedback(course, assignment)
+    exchange.release_feedback(course, assignment)
+    html, csv = write_report(course, assignment)
+    say(f"students fetch their feedback with the Assignments tab or `nbgrader fetch_feedback {assignment} "
+        f"--course {course_id(course)}`\nclass report: {html} (and {csv})")
+    failed = [o.student for o in outcomes if o.status == "error"]
+    if failed:
+        raise GradingFailed(f"the grading of {', '.join(failed)} failed inside the grader: no grade and no feedback "
+                            f"for them yet; run `mllab collect-and-grade {assignment}` again to grade them")

@@ -1,0 +1,135 @@
+"""Does an assignment go round nbgrader's exchange like a real course's: the instructor hands it out,
+students fetch, work and submit (one of them twice), `mllab collect-and-grade` collects, grades and
+releases feedback, and each student fetches their own feedback, with the same scores as grading the
+same notebooks from submitted/ directly?"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mllab.classes.demo import DEMO_CLASSES, submission
+from mllab.course.exchange import EXCHANGE_VARIABLE
+from mllab.course.paths import ASSIGNMENTS
+from mllab.course.scores import assignment_scores
+from tests.conftest import copy_course
+
+BIN = Path(sys.executable).parent
+COURSE_ID = "loss_and_metric_lab"
+every_assignment = pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
+
+
+def _instructor(course, exchange: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, EXCHANGE_VARIABLE: str(exchange), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    return subprocess.run([str(BIN / "mllab"), *args], cwd=course.root, env=env, capture_output=True, text=True,
+                          timeout=900, check=check)
+
+
+class Student:
+    """A student's own machine: a home folder, nbgrader's student apps, the course's exchange."""
+
+    def __init__(self, student_id: str, home: Path, exchange: Path) -> None:
+        self.id, self.home, self.exchange = student_id, home, exchange
+        home.mkdir(parents=True)
+
+    def nbgrader(self, app: str, assignment: str, *extra: str) -> str:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("MLLAB_")}, "HOME": str(self.home),
+               "PATH": f"{BIN}:{os.environ['PATH']}"}
+        done = subprocess.run([str(BIN / "nbgrader"), app, assignment, "--course", COURSE_ID,
+                               f"--Exchange.root={self.exchange}", f"--Exchange.cache={self.home / '.cache'}", *extra],
+                              cwd=self.home, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout + done.stderr
+
+    def work(self, course, assignment: str, demo_student) -> None:
+        """Fill in the fetched notebook as the demo student did."""
+        fetched = self.home / assignment / f"{assignment}.ipynb"
+        source = nbformat.read(course.source_notebook(assignment), as_version=4)
+        nbformat.write(submission(source, nbformat.read(fetched, as_version=4), demo_student), fetched)
+
+    def submit(self, assignment: str) -> None:
+        self.nbgrader("submit", assignment, f"--student={self.id}")
+
+
+def _demo_student(assignment: str, index: int):
+    return [s for s in DEMO_CLASSES[assignment] if not s.blank][index]
+
+
+ROUNDS: dict[str, dict] = {}
+
+
+@pytest.fixture
+def round_trip(class_run, tmp_path_factory) -> dict:
+    """Hand out, three students fetch and submit (the third twice: first the release untouched),
+    collect-and-grade, every student fetches feedback. Once per assignment."""
+    assignment = class_run.assignment
+    if assignment not in ROUNDS:
+        folder = tmp_path_factory.mktemp(f"exchange_{assignment}")
+        course, exchange = copy_course(folder / "course"), folder / "srv" / "exchange"
+        _instructor(course, exchange, "hand-out", assignment)
+        students = {}
+        for index in range(3):
+            demo = _demo_student(assignment, index)
+            student = students[demo.student_id] = Student(demo.student_id, folder / "homes" / demo.student_id, exchange)
+            student.nbgrader("fetch_assignment", assignment)
+            if index == 2:
+                student.submit(assignment)  # the release as fetched: an early, empty hand-in
+            student.work(course, assignment, demo)
+            student.submit(assignment)
+        graded = _instructor(course, exchange, "collect-and-grade", assignment, check=False)
+        for student in students.values():
+            student.nbgrader("fetch_feedback", assignment, f"--student={student.id}")
+        ROUNDS[assignment] = {"course": course, "exchange": exchange, "students": students, "graded": graded}
+    return ROUNDS[assignment]
+
+
+@every_assignment
+def test_the_round_trip_gets_the_scores_of_grading_submitted_directly(class_run, round_trip):
+    assert round_trip["graded"].returncode == 0, round_trip["graded"].stderr
+    scores = {s.student: s.cell_scores for s in assignment_scores(round_trip["course"], class_run.assignment)}
+    assert scores == {s: class_run.scores[s].cell_scores for s in round_trip["students"]}
+
+
+@every_assignment
+def test_the_later_of_two_submissions_counts(class_run, round_trip):
+    assignment, course = class_run.assignment, round_trip["course"]
+    twice = _demo_student(assignment, 2).student_id
+    cache = round_trip["students"][twice].home / ".cache" / COURSE_ID
+    submitted = sorted(p.name.split("+")[2] for p in cache.iterdir())
+    assert len(submitted) == 2
+    collected = (course.submission_dir(twice, assignment) / "timestamp.txt").read_text().strip()
+    assert collected == submitted[-1]
+    assert assignment_scores(course, assignment) and class_run.scores[twice].auto_score > 0
+
+
+@every_assignment
+def test_each_student_fetches_their_own_feedback_only(class_run, round_trip):
+    assignment, course = class_run.assignment, round_trip["course"]
+    for student in round_trip["students"].values():
+        fetched = sorted((student.home / assignment / "feedback").glob("*/*.html"))
+        own = course.feedback_dir(student.id, assignment) / f"{assignment}.html"
+        assert [p.read_bytes() for p in fetched] == [own.read_bytes()], student.id
+
+
+@pytest.mark.parametrize("class_run", ["loss_and_metric"], indirect=True)
+def test_collect_and_grade_is_safe_to_rerun(class_run, round_trip):
+    course, exchange, students = (round_trip[k] for k in ("course", "exchange", "students"))
+    before = {s.student: s.cell_scores for s in assignment_scores(course, "loss_and_metric")}
+    again = _instructor(course, exchange, "collect-and-grade", "loss_and_metric")
+    assert "unchanged" in again.stderr
+    assert {s.student: s.cell_scores for s in assignment_scores(course, "loss_and_metric")} == before
+    assert sorted(p.name for p in course.submitted.iterdir()) == sorted(students)
+
+
+def test_collect_and_grade_before_any_submission_says_what_to_do(tmp_path):
+    course, exchange = copy_course(tmp_path / "course"), tmp_path / "exchange"
+    _instructor(course, exchange, "hand-out", "custom_losses")
+    early = _instructor(course, exchange, "collect-and-grade", "custom_losses", check=False)
+    assert early.returncode != 0
+    assert "no student has submitted custom_losses yet" in early.stderr and "nbgrader submit" in early.stderr
+    assert not course.submitted.exists() or not any(course.submitted.iterdir())
