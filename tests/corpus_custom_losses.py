@@ -305,6 +305,138 @@ def classification_summary(probs, target, num_classes):
 ]
 
 
+# Written from the contracts alone (mllab/checks/contracts/custom_losses.py): exactly the stated
+# inputs, nothing more general (element loops over Python floats where no gradient is needed).
+# Each must earn full marks.
+CONTRACT_ONLY = [
+    Mutation("1 RMSE/R²", "element loops over two 1-D tensors, Python floats", Rewrite("regression_own", """
+import math
+
+def rmse(pred, target):
+    squares = [(p - t) ** 2 for p, t in zip(pred.tolist(), target.tolist())]
+    return math.sqrt(sum(squares) / len(squares))
+
+
+def r2_score(pred, target):
+    p, t = pred.tolist(), target.tolist()
+    mean = sum(t) / len(t)
+    residual = sum((b - a) ** 2 for a, b in zip(p, t))
+    total = sum((b - mean) ** 2 for b in t)
+    return 1 - residual / total
+""")),
+    Mutation("2 NLL", "a loop over the rows picking the true class, math.log", Rewrite("nll_own", """
+import math
+
+def nll_from_probs(probs, target):
+    rows, labels = probs.tolist(), target.tolist()
+    return -sum(math.log(row[label]) for row, label in zip(rows, labels)) / len(rows)
+""")),
+    Mutation("3 CCE", "loops over rows and classes, skipping the zero labels", Rewrite("cce_own", """
+import math
+
+def categorical_cross_entropy(y_true_onehot, y_pred_probs):
+    total = 0.0
+    for labels, probs in zip(y_true_onehot.tolist(), y_pred_probs.tolist()):
+        total -= sum(y * math.log(p) for y, p in zip(labels, probs) if y != 0)
+    return total / len(y_pred_probs)
+
+
+def sparse_categorical_cross_entropy(y_true, y_pred_probs):
+    rows = y_pred_probs.tolist()
+    return -sum(math.log(rows[n][label]) for n, label in enumerate(y_true.tolist())) / len(rows)
+""")),
+    Mutation("4 weighted BCE", "element loop over rows of the last dimension, a stable log σ by hand", Rewrite("weighted_bce", """
+import math
+
+def _log_sigmoid(x):
+    return -math.log1p(math.exp(-abs(x))) + min(x, 0.0)
+
+
+def weighted_bce_with_logits(logits, target, pos_weight):
+    columns = logits.shape[-1]
+    weights = pos_weight.expand(columns).tolist()  # a 0-d tensor or one weight per class (or a single one)
+    total, count = 0.0, 0
+    for row_x, row_t in zip(logits.reshape(-1, columns).tolist(), target.reshape(-1, columns).tolist()):
+        for x, t, w in zip(row_x, row_t, weights):
+            total -= w * t * _log_sigmoid(x) + (1 - t) * _log_sigmoid(-x)
+            count += 1
+    return total / count
+""")),
+    Mutation("5 KL", "a loop over the distributions, terms with p = 0 skipped", Rewrite("kl_own", """
+import math
+
+def kl_divergence(p, q):
+    rows_p, rows_q = (p.tolist(), q.tolist()) if p.ndim == 2 else ([p.tolist()], [q.tolist()])
+    total = 0.0
+    for row_p, row_q in zip(rows_p, rows_q):
+        total += sum(a * math.log(a / b) for a, b in zip(row_p, row_q) if a > 0)
+    return total / len(rows_p)
+""")),
+    Mutation("6 batch Dice", "a loop over the samples in Python floats", Rewrite("batch_dice_own", """
+def batch_dice_loss(preds, targets, smooth=1e-6):
+    losses = []
+    for b in range(preds.shape[0]):
+        p, t = preds[b].reshape(-1).tolist(), targets[b].reshape(-1).tolist()
+        overlap = sum(x * y for x, y in zip(p, t))
+        losses.append(1 - (2 * overlap + smooth) / (sum(p) + sum(t) + smooth))
+    return sum(losses) / len(losses)
+""")),
+    Mutation("7 loss modules", "Dice with TP as a dot product of the flattened tensors", Rewrite("dice_loss_own", """
+class DiceLoss(torch.nn.Module):
+    def __init__(self, from_logits=False):
+        super().__init__()
+        self.from_logits = from_logits
+
+    def forward(self, pred, target):
+        p = torch.sigmoid(pred) if self.from_logits else pred
+        p, t = p.reshape(-1), target.reshape(-1)
+        return 1 - (2 * (p @ t) + 1) / (p.sum() + t.sum() + 1)
+""")),
+    Mutation("8 summary", "the metric classes with probabilities of shape (N, C), one per entry", Rewrite("summary_lib", """
+from torchmetrics import classification as tmc
+
+def classification_summary(probs, target, num_classes):
+    summary = {}
+    for name, metric in (("accuracy", tmc.MulticlassAccuracy), ("f1", tmc.MulticlassF1Score),
+                         ("precision", tmc.MulticlassPrecision), ("recall", tmc.MulticlassRecall)):
+        summary[name] = {}
+        for average in ("micro", "macro", "none"):
+            summary[name][average] = metric(num_classes=num_classes, average=average)(probs, target)
+    summary["confusion_matrix"] = tmc.MulticlassConfusionMatrix(num_classes=num_classes)(probs, target)
+    return summary
+""")),
+]
+
+# Each breaks one edge-case convention a contract states; its message names the convention's case.
+EDGE_MISTAKES = [
+    mistake("2 NLL", "one-hot labels times log p: nan where a wrong class has probability 0",
+            Patch("nll_own", NLL_BODY, """onehot = torch.nn.functional.one_hot(target, probs.shape[1]).to(probs.dtype)
+    return -(onehot * torch.log(probs)).sum(dim=1).mean()"""),
+            {"test_nll_from_probs"}, "exactly 0 for classes that are not the true one"),
+    mistake("3 CCE", "y · log p summed over everything, divided by N: nan where p is 0", Patch("cce_own", CCE_RETURN,
+            "return -(y_true_onehot * torch.log(y_pred_probs)).sum() / len(y_pred_probs)"),
+            {"test_cce_own"}, "exactly 0 for classes that are not the true one"),
+    mistake("3 CCE", "the sparse one through a one-hot matrix times log p: nan where p is 0", Patch("cce_own", SPARSE_BODY,
+            """onehot = torch.nn.functional.one_hot(y_true, y_pred_probs.shape[1])
+    return -(onehot * torch.log(y_pred_probs)).sum(dim=1).mean()"""),
+            {"test_sparse_cce_own"}, "exactly 0 for classes that are not the true one"),
+    mistake("4 weighted BCE", "log(1 + exp(-x)) written out: overflows for logits of ±100", Patch("weighted_bce", WBCE_BODY,
+            """positive = pos_weight * target * torch.log1p(torch.exp(-logits))
+    negative = (1 - target) * torch.log1p(torch.exp(logits))
+    return (positive + negative).mean()"""),
+            {"test_weighted_bce"}, "logits of ±100"),
+    mistake("5 KL", "p · log(p / q): nan where p is 0", Patch("kl_own", "terms = torch.xlogy(p, p) - p * torch.log(q)",
+            "terms = p * torch.log(p / q)"),
+            {"test_kl"}, "p with zero entries"),
+    mistake("6 batch Dice", "smooth in the denominator only: an empty sample predicted empty gets loss 1",
+            Patch("batch_dice_own", "dice = (2 * (p * t).sum(dim=1) + smooth)", "dice = (2 * (p * t).sum(dim=1))"),
+            {"test_batch_dice_own"}, "a perfect prediction with an empty sample"),
+    mistake("7 loss modules", "Dice without smoothing: nan for an empty mask predicted empty",
+            Patch("dice_loss_own", DICE_MODULE_RETURN, "return 1 - 2 * tp / (p.sum() + target.sum())"),
+            {"test_dice_loss"}, "an empty mask predicted empty"),
+]
+
+
 def corpus_students() -> dict[str, tuple[DemoStudent, list[Mutation]]]:
     """The corpus as submissions: student id -> (the student, the mutations it carries)."""
-    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES, LIBRARY_MISTAKES)
+    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES + EDGE_MISTAKES, LIBRARY_MISTAKES, CONTRACT_ONLY)

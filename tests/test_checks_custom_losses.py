@@ -585,3 +585,76 @@ def test_the_checks_print_nothing_to_stderr(capfd):
     checks.dice_bce_loss_module(DiceBCELoss, points=1)
     checks.weighted_bce_with_logits_check(weighted_bce_naive, points=1)
     assert capfd.readouterr().err == ""
+
+
+# ------------------------------------------------------------------ the contracts (mllab/checks/contracts/custom_losses.py)
+
+def rmse_loop(pred, target):
+    """Written for the stated inputs only: two 1-D tensors (a 2-D tensor's tolist() would break it)."""
+    squares = [(p - t) ** 2 for p, t in zip(pred.tolist(), target.tolist())]
+    return (sum(squares) / len(squares)) ** 0.5
+
+
+def weighted_bce_loop(logits, target, pos_weight):
+    """Written for the stated inputs only: pos_weight 0-d or one weight along the last dimension."""
+    columns = logits.shape[-1]
+    weights = pos_weight.expand(columns).tolist()
+    log_sigmoid = lambda x: -np.log1p(np.exp(-abs(x))) + min(x, 0.0)
+    total, count = 0.0, 0
+    for row_x, row_t in zip(logits.reshape(-1, columns).tolist(), target.reshape(-1, columns).tolist()):
+        for x, t, w in zip(row_x, row_t, weights):
+            total -= w * t * log_sigmoid(x) + (1 - t) * log_sigmoid(-x)
+            count += 1
+    return total / count
+
+
+@pytest.mark.parametrize("check, solution", [(checks.rmse_own, rmse_loop),
+                                             (checks.weighted_bce_with_logits_check, weighted_bce_loop)],
+                         ids=["rmse 1-D loop", "weighted BCE loop"])
+def test_a_solution_for_exactly_the_stated_inputs_earns_full_marks(check, solution):
+    assert check(solution, points=5) == 5.0
+
+
+class DiceWithoutSmoothing(DiceLoss):
+    def forward(self, pred, target):
+        p = self.probabilities(pred)
+        return 1 - 2 * (p * target).sum() / (p.sum() + target.sum())
+
+
+class DiceOneForAnEmptyTarget(DiceLoss):
+    """Right everywhere but on an empty target, where it decides the loss is 1."""
+
+    def forward(self, pred, target):
+        loss = super().forward(pred, target)
+        return loss if target.sum() > 0 else loss * 0 + 1
+
+
+def test_a_dice_loss_failing_earlier_is_still_told_about_the_empty_mask_predicted_empty():
+    with pytest.raises(AssertionError) as failure:
+        checks.dice_loss_module(DiceWithoutSmoothing, points=4)
+    message = str(failure.value)
+    assert "there is no smoothing" in message
+    assert "also DiceLoss() on an empty mask predicted empty gave a non-finite value" in message
+
+
+def test_a_dice_loss_wrong_only_on_an_empty_mask_predicted_empty_loses_its_part_and_is_named(capsys):
+    assert checks.dice_loss_module(DiceOneForAnEmptyTarget, points=4) == 2.0
+    output = capsys.readouterr().out
+    assert "DiceLoss() on an empty mask predicted empty:" in output
+
+
+def test_the_loss_modules_and_the_summary_are_called_as_the_students_own(monkeypatch):
+    """tests/test_contracts.py sees a module's forward inputs only if an instance is called through
+    call_student, and the summary's inputs only under the student function's name."""
+    from mllab.grading import scoring
+
+    seen = []
+    monkeypatch.setattr(scoring, "OBSERVERS", [lambda function, args, kwargs: seen.append((function, args))])
+    checks.tversky_loss_module(TverskyLoss, points=1)
+    checks.classification_summary_library(classification_summary, points=1)
+    forward = [args for function, args in seen if isinstance(function, TverskyLoss)]
+    built = [function for function, _ in seen if function is TverskyLoss]
+    assert len(forward) >= 15 and len(built) == len(forward)
+    assert all(len(args) == 2 and all(isinstance(a, torch.Tensor) for a in args) for args in forward)
+    summary = [args for function, args in seen if getattr(function, "__name__", "") == "classification_summary"]
+    assert len(summary) == 5 * 6 and all(isinstance(args[2], int) for args in summary)  # 5 parts, 6 cases
