@@ -15,6 +15,7 @@ CE_BODY = """log_norm = torch.logsumexp(input, dim=1)
 COS_BODY = """dot = (preds * target).sum(dim=1)
     return dot / (preds.norm(dim=1) * target.norm(dim=1))"""
 ROC_RETURN = "return fpr, tpr"
+ROC_LIB_RETURN = "return fpr.flip(0)[back], tpr.flip(0)[back]"
 DICE_BODY = """total = pet_pred.sum() + pet_gt.sum()
     return 2 * intersect / total"""
 SSIM_NUMERATOR = "((2 * mu1 * mu2 + C1) * (2 * covar12 + C2))"
@@ -282,8 +283,8 @@ LIBRARY_MISTAKES = [
              {"test_mse_mae_lib"}, "you sum the squared differences"),
     mistake("2 CE", "Softmax instead of LogSoftmax before NLLLoss", Patch("ce_lib", "torch.nn.LogSoftmax(dim=1)", "torch.nn.Softmax(dim=1)"),
              {"test_ce_logsoftmax_nll"}, "LOG-probabilities"),
-    mistake("5 ROC", "BinaryROC's order returned as is", Patch("roc_lib", "return fpr.flip(0)[back], tpr.flip(0)[back]", "return fpr, tpr"),
-             {"test_roc_lib"}, "reverse order"),
+    mistake("5 ROC", "BinaryROC's order returned as is", Patch("roc_lib", ROC_LIB_RETURN, "return fpr, tpr"),
+             {"test_roc_lib"}, "in the order the thresholds are given"),
     mistake("7 SSIM", "reshape instead of permute", Patch("ssim_lib", ".permute(2, 0, 1).unsqueeze(0)",
                                                            ".reshape(1, img_np_whc.shape[2], img_np_whc.shape[0], img_np_whc.shape[1])"),
              {"test_to_tensor"}, "scrambled"),
@@ -292,6 +293,129 @@ LIBRARY_MISTAKES = [
 ]
 
 
+# Written from the contracts alone (mllab/checks/contracts/loss_and_metric.py): exactly the stated
+# inputs, nothing more general (Python floats, element loops, no guard for what the contract rules
+# out). Each must earn full marks.
+CONTRACT_ONLY = [
+    Mutation("1 MSE/MAE", "element loops over the flattened tensors' Python floats", Rewrite("mse_mae_own", """
+def mae_loss(input, target):
+    total = 0.0
+    for a, b in zip(input.reshape(-1).tolist(), target.reshape(-1).tolist()):
+        total += abs(a - b)
+    return total / input.numel()
+
+
+def mse_loss(input, target):
+    total = 0.0
+    for a, b in zip(input.reshape(-1).tolist(), target.reshape(-1).tolist()):
+        total += (a - b) * (a - b)
+    return total / input.numel()
+""")),
+    Mutation("2 CE", "row by row in Python floats with math.log and the row maximum", Rewrite("ce_own", """
+import math
+
+def cross_entropy(input, target):
+    losses = []
+    for row, label in zip(input.tolist(), target.tolist()):
+        top = max(row)
+        log_norm = top + math.log(sum(math.exp(value - top) for value in row))
+        losses.append(log_norm - row[label])
+    return sum(losses) / len(losses)
+""")),
+    Mutation("3 cosine", "row by row in Python floats", Rewrite("cosine_own", """
+import math
+
+def cosine_similarity(preds, target):
+    values = []
+    for p, t in zip(preds.tolist(), target.tolist()):
+        dot = sum(a * b for a, b in zip(p, t))
+        values.append(dot / (math.sqrt(sum(a * a for a in p)) * math.sqrt(sum(b * b for b in t))))
+    return torch.tensor(values, dtype=torch.float64)
+""")),
+    Mutation("4 accuracy", "counting pairs, no guard against a class missing from target", Rewrite("accuracy_own", """
+def accuracy(preds, target, num_classes, average="micro"):
+    pairs = list(zip(preds.tolist(), target.tolist()))
+    if average == "micro":
+        return sum(p == t for p, t in pairs) / len(pairs)
+    per_class = [sum(p == t == c for p, t in pairs) / sum(t == c for _, t in pairs) for c in range(num_classes)]
+    return sum(per_class) / num_classes if average == "macro" else per_class
+""")),
+    Mutation("5 ROC", "a loop over the thresholds' and scores' Python floats", Rewrite("roc_own", """
+def roc_curve_points(preds, target, thresholds):
+    scores, labels = preds.tolist(), target.tolist()
+    positives = sum(labels)
+    negatives = len(labels) - positives
+    fpr, tpr = [], []
+    for threshold in thresholds.tolist():
+        tp = sum(1 for s, y in zip(scores, labels) if s >= threshold and y == 1)
+        fp = sum(1 for s, y in zip(scores, labels) if s >= threshold and y == 0)
+        tpr.append(tp / positives)
+        fpr.append(fp / negatives)
+    return fpr, tpr
+""")),
+    Mutation("6 Dice", "two loops over the rows and pixels of 2-D masks", Rewrite("dice_own", """
+def dice_(pred, gt, ignore_index=2):
+    both = predicted = actual = 0
+    for row_p, row_g in zip(np.asarray(pred).tolist(), np.asarray(gt).tolist()):
+        for p, g in zip(row_p, row_g):
+            predicted += p == 1
+            actual += g == 1
+            both += p == 1 and g == 1
+    return 2 * both / (predicted + actual)
+""")),
+    Mutation("7 SSIM", "cv2.GaussianBlur channel by channel", Rewrite("ssim_own", """
+import cv2
+
+
+def SSIM_(img1, img2):
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    blur = lambda z: cv2.GaussianBlur(z, (11, 11), 1.5)
+    x, y = np.atleast_3d(img1), np.atleast_3d(img2)
+    means = []
+    for k in range(x.shape[2]):
+        a, b = np.ascontiguousarray(x[:, :, k]), np.ascontiguousarray(y[:, :, k])
+        ma, mb = blur(a), blur(b)
+        va, vb, cab = blur(a * a) - ma * ma, blur(b * b) - mb * mb, blur(a * b) - ma * mb
+        ssim_map = (2 * ma * mb + c1) * (2 * cab + c2) / ((ma * ma + mb * mb + c1) * (va + vb + c2))
+        means.append(ssim_map.mean())
+    return sum(means) / len(means)
+""")),
+]
+
+# Each breaks one edge-case convention a contract states; its message names the convention's case.
+EDGE_MISTAKES = [
+    mistake("2 CE", "the log of a softmax: -inf where the softmax underflows",
+            Patch("ce_own", CE_BODY, "return -torch.log(torch.softmax(input, dim=1))[torch.arange(len(target)), target].mean()"),
+            {"test_ce_stable"}, "logits × 100 and × 1000"),
+    mistake("2 CE", "the log of nn.Softmax before NLLLoss", Patch("ce_lib", "torch.nn.LogSoftmax(dim=1)(input)",
+            "torch.log(torch.nn.Softmax(dim=1)(input))"),
+            {"test_ce_logsoftmax_nll"}, "LogSoftmax + NLLLoss on logits × 100 and × 1000"),
+    mistake("4 accuracy", "bincount of the hits without minlength", Patch(
+            "accuracy_own", "per_class = torch.stack([(preds[target == c] == c).float().mean() for c in range(num_classes)])",
+            "per_class = torch.bincount(target[preds == target]) / torch.bincount(target, minlength=num_classes)"),
+            {"test_accuracy_own"}, "a class that is never predicted"),
+    mistake("5 ROC", "sorted scores searched with right=True: ties count as negative", Rewrite("roc_own", """
+def roc_curve_points(preds, target, thresholds):
+    order = torch.argsort(preds)
+    ranked, labels = preds[order], target[order].double()
+    above = torch.searchsorted(ranked, thresholds, right=True)  # where the scores above each threshold start
+    tp_below = torch.cat([torch.zeros(1, dtype=torch.float64), labels.cumsum(0)])
+    fp_below = torch.cat([torch.zeros(1, dtype=torch.float64), (1 - labels).cumsum(0)])
+    return (fp_below[-1] - fp_below[above]) / fp_below[-1], (tp_below[-1] - tp_below[above]) / tp_below[-1]
+"""), {"test_roc_own"}, "scores exactly equal to a threshold"),
+    mistake("5 ROC", "the thresholds swept from high to low whatever their order",
+            Patch("roc_own", "positive = preds[None, :] >= thresholds[:, None]",
+                  "positive = preds[None, :] >= thresholds.sort(descending=True).values[:, None]"),
+            {"test_roc_own"}, "thresholds in no particular order"),
+    mistake("5 ROC", "BinaryROC's rates flipped but left sorted", Patch("roc_lib", ROC_LIB_RETURN, "return fpr.flip(0), tpr.flip(0)"),
+            {"test_roc_lib"}, "thresholds in no particular order"),
+    mistake("6 Dice", "Dice as the F1 of precision and recall: nan without a predicted pet", Patch("dice_own", DICE_BODY,
+            """precision, recall = intersect / pet_pred.sum(), intersect / pet_gt.sum()
+    return 2 * precision * recall / (precision + recall)"""),
+            {"test_dice_own"}, "a prediction with no pet at all"),
+]
+
+
 def corpus_students() -> dict[str, tuple[DemoStudent, list[Mutation]]]:
     """The corpus as submissions: student id -> (the student, the mutations it carries)."""
-    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES, LIBRARY_MISTAKES)
+    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES + EDGE_MISTAKES, LIBRARY_MISTAKES, CONTRACT_ONLY)

@@ -171,8 +171,7 @@ def test_naive_softmax_keeps_the_ordinary_points_and_loses_the_stability_points(
 @pytest.mark.parametrize("check, mistake, message", [
     (checks.mse_loss_own, mse_square_of_mean, "square of the mean error"),
     (checks.ssim_own, ssim_l255, "L = 255"),
-    (checks.dice_own, dice_masking_pixels, "hides the false positives"),
-], ids=["mse-square-of-mean", "ssim-L255", "dice-masked-pixels"])
+], ids=["mse-square-of-mean", "ssim-L255"])
 def test_a_typical_mistake_earns_nothing_and_is_explained(check, mistake, message):
     with pytest.raises(AssertionError, match=message):
         check(mistake, points=1)
@@ -180,7 +179,8 @@ def test_a_typical_mistake_earns_nothing_and_is_explained(check, mistake, messag
 
 def test_roc_that_misses_ties_earns_partial_credit(capsys):
     assert checks.roc_own(_strict_roc, points=10) == 7.0
-    assert ">=" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert ">=" in printed and "scores exactly equal to a threshold" in printed
 
 
 def _strict_roc(preds, target, thresholds):
@@ -199,3 +199,94 @@ def test_the_cropped_ssim_reference_is_what_scikit_image_computes():
         theirs = structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
                                        data_range=1.0, channel_axis=-1 if a.ndim == 3 else None)
         assert ours == pytest.approx(theirs, abs=1e-9)
+
+
+# ------------------------------------------------------------------ the conventions the contracts state
+# (mllab/checks/contracts/loss_and_metric.py): each edge case has its own labelled check
+
+
+def ce_log_of_softmax(input, target):
+    return -torch.log(torch.softmax(input, dim=1))[torch.arange(len(target)), target].mean()
+
+
+def ce_lib_log_of_softmax(input, target):
+    return torch.nn.NLLLoss()(torch.log(torch.nn.Softmax(dim=1)(input)), target)
+
+
+def test_a_log_of_a_softmax_keeps_the_ordinary_points_and_loses_those_of_large_logits(capsys):
+    assert checks.cross_entropy_own(ce_log_of_softmax, points=8) == 8.0
+    with pytest.raises(AssertionError, match="logits × 100 and × 1000"):
+        checks.cross_entropy_stable(ce_log_of_softmax, points=4)
+    assert checks.cross_entropy_logsoftmax_nll(ce_lib_log_of_softmax, points=4) == 2.0
+    assert "LogSoftmax + NLLLoss on logits × 100 and × 1000" in capsys.readouterr().out
+
+
+def test_the_library_cross_entropy_earns_both_parts():
+    composed = lambda x, t: torch.nn.NLLLoss()(torch.nn.LogSoftmax(dim=1)(x), t)
+    assert checks.cross_entropy_logsoftmax_nll(composed, points=4) == 4.0
+
+
+def accuracy_bincount(preds, target, num_classes, average="micro"):
+    if average == "micro":
+        return (preds == target).double().mean()
+    per_class = torch.bincount(target[preds == target]) / torch.bincount(target, minlength=num_classes)
+    return per_class.mean() if average == "macro" else per_class
+
+
+def accuracy_python_loops(preds, target, num_classes, average="micro"):
+    """Correct for the stated inputs only: every class occurs in target (no guard against 0 / 0)."""
+    pairs = list(zip(preds.tolist(), target.tolist()))
+    if average == "micro":
+        return sum(p == t for p, t in pairs) / len(pairs)
+    per_class = [sum(p == t == c for p, t in pairs) / sum(t == c for _, t in pairs) for c in range(num_classes)]
+    return sum(per_class) / num_classes if average == "macro" else per_class
+
+
+def test_an_accuracy_that_crashes_on_a_class_never_predicted_names_the_case(capsys):
+    assert checks.accuracy_own(accuracy_bincount, points=10) == 4.0
+    printed = capsys.readouterr().out
+    assert "average='macro' on a class that is never predicted: accuracy raised RuntimeError" in printed
+    assert checks.accuracy_own(accuracy_python_loops, points=10) == 10.0
+
+
+def roc_sorted_high_to_low(preds, target, thresholds):
+    positive = preds[None, :] >= thresholds.sort(descending=True).values[:, None]
+    actual = target.bool()[None, :]
+    return (positive & ~actual).sum(1) / (~actual).sum(), (positive & actual).sum(1) / actual.sum()
+
+
+def roc_lib_sorted_back_to_ascending(preds, target, thresholds):
+    from torchmetrics.classification import BinaryROC
+    fpr, tpr, _ = BinaryROC(thresholds=thresholds.sort().values)(preds, target)
+    return fpr.flip(0), tpr.flip(0)
+
+
+def roc_lib_any_order(preds, target, thresholds):
+    from torchmetrics.classification import BinaryROC
+    fpr, tpr, _ = BinaryROC(thresholds=thresholds)(preds, target)  # given order, listed reversed
+    return fpr.flip(0), tpr.flip(0)
+
+
+def test_roc_checks_thresholds_in_no_particular_order():
+    labels = [label for label, *_ in checks._roc_cases(ties=False)]
+    assert labels[0].startswith("250 scores, thresholds in no particular order")
+    grid = checks._roc_cases(ties=False).__next__()[3]
+    assert not (torch.equal(grid, grid.sort().values) or torch.equal(grid, grid.sort(descending=True).values))
+    for check, solution in [(checks.roc_own, roc_sorted_high_to_low), (checks.roc_library, roc_lib_sorted_back_to_ascending)]:
+        with pytest.raises(AssertionError, match="thresholds in no particular order .*in the order the thresholds are given"):
+            check(solution, points=5)
+    assert checks.roc_own(roc_looped, points=10) == 10.0
+    assert checks.roc_library(roc_lib_any_order, points=5) == 5.0
+
+
+def dice_as_f1(pred, gt, ignore_index=2):
+    p, g = torch.as_tensor(np.asarray(pred)) == 1, torch.as_tensor(np.asarray(gt)) == 1
+    precision, recall = (p & g).sum() / p.sum(), (p & g).sum() / g.sum()
+    return 2 * precision * recall / (precision + recall)
+
+
+def test_a_dice_that_gives_nan_without_a_predicted_pet_loses_that_part_only(capsys):
+    assert checks.dice_own(dice_as_f1, points=8) == 6.0
+    assert "a prediction with no pet at all gave a non-finite value" in capsys.readouterr().out
+    assert checks.dice_own(dice_masking_pixels, points=8) == 2.0  # its empty prediction is right
+    assert "hides the false positives" in capsys.readouterr().out

@@ -7,15 +7,18 @@ computed here. Each returns the cell's points as a plain float (or raises with t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
 from mllab.checks import common
 from mllab.checks.common import cases_part, generator, library_result, numpy_generator, own_result, recorded
 from mllab.checks.common import quiet as _quiet
+from mllab.checks.contracts.loss_and_metric import ANY_ORDER, LARGE_LOGITS, NEVER_PREDICTED, NO_PET, ON_THE_THRESHOLD
 from mllab.checks.ssim_reference import ssim_references, ssim_mistakes
 from mllab.grading.compare import expect_close
-from mllab.grading.scoring import Part, score
+from mllab.grading.scoring import Part, StudentCodeError, score
 from mllab.grading.values import to_array
 
 F32, F64 = torch.float32, torch.float64
@@ -153,7 +156,7 @@ def cross_entropy_stable(cross_entropy, *, points: float) -> float:
                 "cross_entropy gives inf or nan for large logits: exp() overflows. Subtract each "
                 "row's maximum before exp (the LogSumExp trick) or use torch.logsumexp")
         return result
-    return score([cases_part("cross_entropy on logits × 100 and × 1000", run, _large_logit_cases,
+    return score([cases_part(f"cross_entropy on {LARGE_LOGITS}", run, _large_logit_cases,
                              reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
 
 
@@ -175,9 +178,12 @@ def _logsoftmax_nll(function):
 
 @recorded
 def cross_entropy_logsoftmax_nll(function, *, points: float) -> float:
-    """`cross_entropy_logsoftmax_nll` composes LogSoftmax and NLLLoss (and agrees with CE)."""
-    return score([cases_part("LogSoftmax + NLLLoss", _logsoftmax_nll(function),
-                             lambda: [*_logit_cases(), *_large_logit_cases()],
+    """`cross_entropy_logsoftmax_nll` composes LogSoftmax and NLLLoss (and agrees with CE), also for
+    large logits (a log of a softmax gives inf there: the softmax underflows to 0)."""
+    run = _logsoftmax_nll(function)
+    return score([cases_part("LogSoftmax + NLLLoss on ordinary logits", run, _logit_cases,
+                             reference=_ce_ref, mistakes=_ce_mistakes),
+                  cases_part(f"LogSoftmax + NLLLoss on {LARGE_LOGITS}", run, _large_logit_cases,
                              reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
 
 
@@ -271,7 +277,7 @@ def _accuracy_cases():
         yield f"{n} samples, {c} classes", preds, target, c
     target = torch.tensor([0, 0, 1, 1, 2, 2, 2])
     yield "perfect predictions", target.clone(), target, 3
-    yield "a class that is never predicted", torch.tensor([0, 0, 1, 1, 1, 1, 0]), target, 3
+    yield NEVER_PREDICTED, torch.tensor([0, 0, 1, 1, 1, 1, 0]), target, 3
 
 
 def _accuracy_ref(preds, target, num_classes, average):
@@ -307,11 +313,20 @@ def _accuracy_mistakes(preds, target, num_classes, average):
     }[average]
 
 
+def _labelled(label: str, get_result: Callable, *inputs):
+    """``get_result(*inputs)``; a crash of the student's function names the case it crashed on."""
+    try:
+        return get_result(*inputs)
+    except StudentCodeError as error:
+        raise StudentCodeError(f"{label}: {error}") from None
+
+
 def _accuracy_part(get_result, average: str, weight: float) -> Part:
     def check():
         for label, preds, target, c in _accuracy_cases():
-            expect_close(get_result(preds, target, c, average), _accuracy_ref(preds, target, c, average),
-                         what=f"average={average!r} on {label}", dtype=F64,
+            what = f"average={average!r} on {label}"
+            expect_close(_labelled(what, get_result, preds, target, c, average),
+                         _accuracy_ref(preds, target, c, average), what=what, dtype=F64,
                          mistakes=lambda: _accuracy_mistakes(preds, target, c, average))
     return Part(f"average={average!r}", check, weight)
 
@@ -334,17 +349,22 @@ def accuracy_library(accuracy_lib, *, points: float) -> float:
 
 # ---------------------------------------------------------------- task 5: ROC
 
+ZIGZAG = torch.tensor([3, 0, 6, 1, 5, 2, 4])  # puts 7 sorted values in neither ascending nor descending order
+
+
 def _roc_cases(ties: bool):
+    """Thresholds in no particular order first (every order mistake fails there), then high to low, low to high."""
     g = generator(505 if ties else 506)
-    grids = [torch.linspace(1, 0, 11), torch.linspace(0, 1, 6), torch.rand(7, generator=g).sort().values.flip(0)]
-    for n, grid in zip([100, 40, 250], grids):
+    grids = [torch.rand(7, generator=g).sort().values[ZIGZAG], torch.linspace(1, 0, 11), torch.linspace(0, 1, 6)]
+    orders = [ANY_ORDER, "thresholds from high to low", "thresholds from low to high"]
+    for n, order, grid in zip([250, 100, 40], orders, grids):
         if ties:  # every score is exactly one of the thresholds
             preds = grid[torch.randint(len(grid), (n,), generator=g)]
         else:
             preds = torch.rand(n, generator=g)
         target = torch.randint(2, (n,), generator=g)
         target[:2] = torch.tensor([0, 1])  # both classes present
-        yield f"{n} scores, thresholds {np.round(grid.double().numpy(), 2).tolist()}", preds, target, grid
+        yield f"{n} scores, {order} {np.round(grid.double().numpy(), 2).tolist()}", preds, target, grid
 
 
 def _roc_ref(preds, target, thresholds):
@@ -362,6 +382,8 @@ def _roc_mistakes(preds, target, thresholds):
     tp, fp = (at_or_above & positives).sum(1).double(), (at_or_above & negatives).sum(1).double()
     strict = torch.stack([(above & negatives).sum(1) / negatives.sum(), (above & positives).sum(1) / positives.sum()])
     right = _roc_ref(preds, target, thresholds)
+    high_to_low = thresholds.argsort(descending=True)
+    in_given_order = "return one value per threshold in the order the thresholds are given"
     return {
         "the FPR divides by all samples; divide by the number of negatives (FP + TN)":
             torch.stack([fp / len(target), right[1]]),
@@ -369,8 +391,12 @@ def _roc_mistakes(preds, target, thresholds):
             torch.stack([right[0], tp / (tp + fp).clamp(min=1)]),
         "you return (tpr, fpr); the function returns (fpr, tpr)": right.flip(0),
         "a score equal to the threshold must count as positive (use >=, not >)": strict,
-        "the rates come in the reverse order of `thresholds` (BinaryROC lists them reversed): return "
-        "one value per threshold in the order the thresholds are given": right.flip(1),
+        "the rates come in the reverse order of `thresholds` (BinaryROC lists them reversed): "
+        + in_given_order: right.flip(1),
+        "the rates come sorted from the highest threshold down (as BinaryROC lists them), not in the order of "
+        "`thresholds`: " + in_given_order: right[:, high_to_low],
+        "the rates come sorted from the lowest threshold up, not in the order of `thresholds`: "
+        + in_given_order: right[:, high_to_low.flip(0)],
     }
 
 
@@ -382,7 +408,7 @@ def _roc_part(get_result, ties: bool, weight: float) -> Part:
                 raise AssertionError("return the pair (fpr, tpr), one value per threshold in each")
             expect_close(list(result), _roc_ref(preds, target, thresholds), what=label, dtype=F64,
                          mistakes=lambda: _roc_mistakes(preds, target, thresholds))
-    name = "scores exactly equal to a threshold" if ties else "random scores"
+    name = f"scores {ON_THE_THRESHOLD}" if ties else "random scores"
     return Part(name, check, weight)
 
 
@@ -421,7 +447,8 @@ def _mask_cases():
         yield f"{shape} masks as {kind}", _as_kind(pred, kind), _as_kind(gt, kind)
     gt = _blob_mask(g, (20, 20))
     yield "identical masks", gt.numpy().astype(np.uint8), gt.numpy().astype(np.uint8)
-    yield "a prediction with no pet at all", np.full((20, 20), 2, np.uint8), gt.numpy().astype(np.uint8)
+    yield NO_PET, np.full((20, 20), 2, np.uint8), gt.numpy().astype(np.uint8)
+    yield f"{NO_PET} (torch int64)", torch.full((20, 20), 2), gt.long()
 
 
 def _as_kind(mask: torch.Tensor, kind: str):
@@ -472,19 +499,24 @@ def _iou_mistakes(pred, gt):
     return {"you return the Dice score; IoU is |X∩Y| / |X∪Y|": 2 * inter / (p + t)}
 
 
-def _mask_part(name, get_result, reference, mistakes) -> Part:
+def _mask_part(name, get_result, reference, mistakes, *, keep: Callable[[str], bool] = lambda label: True,
+               weight: float = 1.0) -> Part:
     def check():
         for label, pred, gt in _mask_cases():
-            expect_close(get_result(pred, gt), reference(pred, gt), what=label, dtype=F64,
-                         mistakes=lambda: mistakes(pred, gt))
-    return Part(name, check)
+            if keep(label):
+                expect_close(_labelled(label, get_result, pred, gt), reference(pred, gt), what=label, dtype=F64,
+                             mistakes=lambda: mistakes(pred, gt))
+    return Part(name, check, weight)
 
 
 @recorded
 def dice_own(dice_, *, points: float) -> float:
-    """`dice_(pred, gt, ignore_index=2)`: Dice of the pet region."""
+    """`dice_(pred, gt, ignore_index=2)`: Dice of the pet region; 0 (not nan) for a prediction without pet."""
     run = lambda p, t: own_result(dice_, p, t, ignore_index=2, what="dice_")
-    return score([_mask_part("dice_ on random masks and edge cases", run, _dice_ref, _dice_mistakes)],
+    no_pet = lambda label: label.startswith(NO_PET)
+    return score([_mask_part("dice_ on random and identical masks", run, _dice_ref, _dice_mistakes,
+                             keep=lambda label: not no_pet(label), weight=3),
+                  _mask_part(f"dice_ on {NO_PET} (Dice 0)", run, _dice_ref, _dice_mistakes, keep=no_pet)],
                  points=points)
 
 
