@@ -298,6 +298,99 @@ def psnr_db(img1, img2, data_range):
         return math.inf
     return 10 * math.log10(data_range ** 2 / mse)
 """)),
+    Mutation("2 box IoU", "Python floats box by box, a NumPy result", Rewrite("box_iou_own", """
+import numpy as np
+
+def box_iou(boxes1, boxes2):
+    result = np.zeros((boxes1.shape[0], boxes2.shape[0]))
+    for i, (x1, y1, x2, y2) in enumerate(boxes1.tolist()):
+        for j, (u1, v1, u2, v2) in enumerate(boxes2.tolist()):
+            width, height = min(x2, u2) - max(x1, u1), min(y2, v2) - max(y1, v1)
+            overlap = width * height if width > 0 and height > 0 else 0.0
+            result[i, j] = overlap / ((x2 - x1) * (y2 - y1) + (u2 - u1) * (v2 - v1) - overlap)
+    return result
+""")),
+    Mutation("3 F-beta", "a loop over Python floats and ints, counting TP, FP and FN", Rewrite("fbeta_own", """
+def fbeta(preds, target, beta):
+    tp = fp = fn = 0
+    for p, t in zip(preds.tolist(), target.tolist()):
+        if p > 0.5 and t == 1:
+            tp += 1
+        elif p > 0.5:
+            fp += 1
+        elif t == 1:
+            fn += 1
+    if tp == 0:
+        return 0.0
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    return (1 + beta ** 2) * precision * recall / (beta ** 2 * precision + recall)
+""")),
+    Mutation("4 FFT loss", "one 1-D FFT per series of the batch and feature, in loops", Rewrite("fft_loss_own", """
+def fft_loss(pred, target, base="l1"):
+    d = (lambda x: x.abs()) if base == "l1" else (lambda x: x ** 2)
+    batch, length, features = pred.shape
+    time = spectrum = 0.0
+    for b in range(batch):
+        for f in range(features):
+            p, t = pred[b, :, f].double(), target[b, :, f].double()
+            difference = torch.fft.fft(p) / length - torch.fft.fft(t) / length
+            time += float(d(p - t).sum())
+            spectrum += float(d(difference.real).sum() + d(difference.imag).sum())
+    return (time + spectrum) / (batch * length * features)
+""")),
+    Mutation("5 Chamfer", "nearest neighbours by loops over Python tuples", Rewrite("chamfer_own", """
+def chamfer_distance(a, b):
+    a, b = [tuple(p) for p in a.tolist()], [tuple(q) for q in b.tolist()]
+    squared = lambda p, q: (p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2
+    a_to_b = sum(min(squared(p, q) for q in b) for p in a) / len(a)
+    b_to_a = sum(min(squared(p, q) for p in a) for q in b) / len(b)
+    return a_to_b + b_to_a
+""")),
+    Mutation("6 EMD", "a cost matrix of Python floats, math.dist", Rewrite("emd_own", """
+import math
+from scipy.optimize import linear_sum_assignment
+
+def earth_movers_distance(a, b):
+    a, b = a.tolist(), b.tolist()
+    cost = [[math.dist(p, q) for q in b] for p in a]
+    rows, columns = linear_sum_assignment(cost)
+    return sum(cost[i][j] for i, j in zip(rows, columns)) / len(a)
+""")),
+    Mutation("7 Gaussian NLL", "a loop over the flattened elements with math.log", Rewrite("gaussian_nll_own", """
+import math
+
+def gaussian_nll(mu, var, target):
+    terms = [0.5 * (math.log(v) + (t - m) ** 2 / v)
+             for m, v, t in zip(mu.flatten().tolist(), var.flatten().tolist(), target.flatten().tolist())]
+    return sum(terms) / len(terms) + 0.5 * math.log(2 * math.pi)
+""")),
+    Mutation("8 Eikonal", "the values reshaped to (N,), the norm by hand", Rewrite("eikonal_own", """
+def eikonal_loss(sdf, points):
+    x = points.detach().clone().requires_grad_(True)
+    values = sdf(x).reshape(len(x))
+    (gradient,) = torch.autograd.grad(values, x, grad_outputs=torch.ones_like(values), create_graph=True)
+    norms = (gradient[:, 0] ** 2 + gradient[:, 1] ** 2 + gradient[:, 2] ** 2).sqrt()
+    return ((norms - 1) ** 2).sum() / len(x)
+""")),
+    Mutation("9 sparsification", "Python lists sorted with sorted(), k = i·N // steps", Rewrite("sparsification_own", """
+def sparsification_error_curve(errors, uncertainty, steps=20):
+    e, u = errors.tolist(), uncertainty.tolist()
+    n = len(e)
+    by_uncertainty = [e[i] for i in sorted(range(n), key=lambda i: u[i], reverse=True)]
+    by_error = sorted(e, reverse=True)
+    curve = []
+    for i in range(steps):
+        k = i * n // steps
+        left = n - k
+        curve.append(sum(by_uncertainty[k:]) / left - sum(by_error[k:]) / left)
+    return torch.tensor([i / steps for i in range(steps)], dtype=torch.float64), torch.tensor(curve, dtype=torch.float64)
+
+
+def ause(errors, uncertainty, steps=20):
+    fractions, curve = sparsification_error_curve(errors, uncertainty, steps)
+    f, c = fractions.tolist(), curve.tolist()
+    return sum((f[i + 1] - f[i]) * (c[i] + c[i + 1]) / 2 for i in range(steps - 1))
+""")),
 ]
 
 # Each breaks one edge-case convention a contract states; its message names the convention's case.
@@ -305,6 +398,23 @@ EDGE_MISTAKES = [
     mistake("1 PSNR", "an epsilon in the MSE: identical images get a finite PSNR",
             Patch("psnr_own", PSNR_RETURN, "return 10 * torch.log10(data_range ** 2 / (mse + 1e-10))"),
             {"test_psnr_own"}, "identical images"),
+    mistake("2 box IoU", "the overlap's area clamped, not its sides: boxes apart in x and y overlap",
+            Patch("box_iou_own", IOU_CLAMP + "\n    intersection = size[..., 0] * size[..., 1]",
+                  "size = bottom_right - top_left\n    intersection = (size[..., 0] * size[..., 1]).clamp(min=0)"),
+            {"test_box_iou_own"}, "disjoint boxes"),
+    mistake("2 box IoU", "+1 on the overlap's sides only: touching boxes overlap",
+            Patch("box_iou_own", IOU_CLAMP, "size = (bottom_right - top_left + 1).clamp(min=0)"),
+            {"test_box_iou_own"}, "boxes touching"),
+    mistake("3 F-beta", "p ≥ 0.5 counted as positive",
+            Patch("fbeta_own", "predicted, actual = preds > 0.5, target == 1", "predicted, actual = preds >= 0.5, target == 1"),
+            {"test_fbeta_own"}, "exactly 0.5"),
+    mistake("3 F-beta", "no special case without true positives: nan",
+            Patch("fbeta_own", "    if tp == 0:\n        return torch.tensor(0.0)\n", ""),
+            {"test_fbeta_own"}, "no true positive"),
+    mistake("9 sparsification", "k rounded to the nearest whole number",
+            Patch("sparsification_own", "removed = [i * n // steps for i in range(steps)]",
+                  "removed = [round(i * n / steps) for i in range(steps)]"),
+            BOTH_SPARSIFICATION_CELLS, "steps does not divide N"),
 ]
 
 

@@ -182,10 +182,32 @@ def ause_numpy(errors, uncertainty, steps=20):
     return np.sum((c[1:] + c[:-1]) / 2 * np.diff(f))
 
 
+def fbeta_python_loop(preds, target, beta):
+    """Written for exactly the stated inputs: Python floats and ints, positive only when p > 0.5."""
+    pairs = list(zip(preds.tolist(), target.tolist()))
+    tp = sum(p > 0.5 and t == 1 for p, t in pairs)
+    fp = sum(p > 0.5 and t == 0 for p, t in pairs)
+    fn = sum(p <= 0.5 and t == 1 for p, t in pairs)
+    return 0.0 if tp == 0 else (1 + beta ** 2) * tp / ((1 + beta ** 2) * tp + beta ** 2 * fn + fp)
+
+
+def sparsification_integer_k(errors, uncertainty, steps=20):
+    """k = i·N // steps in integers, as the notebook states it (no fractions involved)."""
+    n = len(errors)
+    by_uncertainty = errors.double()[torch.argsort(uncertainty, descending=True)]
+    by_error = torch.sort(errors.double(), descending=True).values
+    curve = [by_uncertainty[i * n // steps:].mean() - by_error[i * n // steps:].mean() for i in range(steps)]
+    return torch.arange(steps, dtype=torch.float64) / steps, torch.stack(curve)
+
+
+def ause_integer_k(errors, uncertainty, steps=20):
+    return torch.trapezoid(*reversed(sparsification_integer_k(errors, uncertainty, steps)))
+
+
 CORRECT = [
     (checks.psnr_check, psnr_db), (checks.psnr_check, psnr_numpy), (checks.psnr_check, psnr_rmse),
     (checks.box_iou_check, box_iou), (checks.box_iou_check, box_iou_loops),
-    (checks.fbeta_check, fbeta), (checks.fbeta_check, fbeta_numpy_counts),
+    (checks.fbeta_check, fbeta), (checks.fbeta_check, fbeta_numpy_counts), (checks.fbeta_check, fbeta_python_loop),
     (checks.fft_loss_check, fft_loss), (checks.fft_loss_check, fft_loss_numpy),
     (checks.chamfer_check, chamfer_distance), (checks.chamfer_check, chamfer_kdtree),
     (checks.emd_check, earth_movers_distance), (checks.emd_check, emd_numpy),
@@ -193,6 +215,7 @@ CORRECT = [
     (checks.eikonal_check, eikonal_loss), (checks.eikonal_check, eikonal_in_place),
     (checks.sparsification_check, sparsification_error_curve), (checks.sparsification_check, sparsification_cumsum),
     (checks.ause_check, ause), (checks.ause_check, ause_numpy),
+    (checks.sparsification_check, sparsification_integer_k), (checks.ause_check, ause_integer_k),
 ]
 
 
@@ -337,6 +360,51 @@ def eikonal_per_component(sdf, points):
     return ((grad - 1) ** 2).mean()
 
 
+def box_iou_area_clamped(boxes1, boxes2):
+    top_left = torch.max(boxes1[:, None, :2], boxes2[:, :2])
+    bottom_right = torch.min(boxes1[:, None, 2:], boxes2[:, 2:])
+    wh = bottom_right - top_left
+    inter = (wh[..., 0] * wh[..., 1]).clamp(min=0)
+    area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
+    area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
+    return inter / (area1[:, None] + area2 - inter)
+
+
+def box_iou_touching_overlaps(boxes1, boxes2):
+    """+1 on the intersection's sides only (half of the pixel convention)."""
+    top_left = torch.max(boxes1[:, None, :2], boxes2[:, :2])
+    bottom_right = torch.min(boxes1[:, None, 2:], boxes2[:, 2:])
+    wh = (bottom_right - top_left + 1).clamp(min=0)
+    inter = wh[..., 0] * wh[..., 1]
+    area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
+    area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
+    return inter / (area1[:, None] + area2 - inter)
+
+
+def fbeta_half_is_positive(preds, target, beta):
+    return fbeta(torch.where(preds == 0.5, torch.full_like(preds, 0.75), preds), target, beta)
+
+
+def fbeta_nan_without_true_positive(preds, target, beta):
+    positive = preds > 0.5
+    tp = (positive & (target == 1)).sum()
+    precision, recall = tp / positive.sum(), tp / (target == 1).sum()
+    return (1 + beta ** 2) * precision * recall / (beta ** 2 * precision + recall)
+
+
+def sparsification_rounded_k(errors, uncertainty, steps=20):
+    fractions = torch.arange(steps, dtype=torch.float64) / steps
+    by_uncertainty = errors[torch.argsort(uncertainty, descending=True)]
+    by_error = torch.sort(errors, descending=True).values
+    ks = [round(i * len(errors) / steps) for i in range(steps)]
+    return fractions, torch.stack([by_uncertainty[k:].mean() - by_error[k:].mean() for k in ks])
+
+
+def ause_rounded_k(errors, uncertainty, steps=20):
+    fractions, curve = sparsification_rounded_k(errors, uncertainty, steps)
+    return torch.trapezoid(curve.double(), fractions)
+
+
 def sparsification_linspace(errors, uncertainty, steps=20):
     fractions = torch.linspace(0, 1, steps, dtype=torch.float64)
     by_uncertainty = errors[torch.argsort(uncertainty, descending=True)]
@@ -365,6 +433,10 @@ MISTAKES = [
     (checks.box_iou_check, box_iou_transposed, "transposed"),
     (checks.box_iou_check, box_iou_unclamped, "not clamped at 0"),
     (checks.box_iou_check, box_iou_pairs, "pairs .* only"),
+    (checks.box_iou_check, box_iou_area_clamped, "disjoint boxes, apart in x and in y"),
+    (checks.box_iou_check, box_iou_touching_overlaps, "boxes touching along the edge x = 2"),
+    (checks.fbeta_check, fbeta_half_is_positive, "exactly 0.5 counts as positive"),
+    (checks.fbeta_check, fbeta_nan_without_true_positive, "no true positive.*non-finite"),
     (checks.fbeta_check, fbeta_soft, "threshold is not applied"),
     (checks.fbeta_check, fbeta_swapped, "precision and recall are swapped"),
     (checks.fbeta_check, fbeta_beta_not_squared, "beta is not squared"),
@@ -386,6 +458,8 @@ MISTAKES = [
     (checks.sparsification_check, sparsification_linspace, "linspace"),
     (checks.ause_check, ause_mean, "mean of the curve"),
     (checks.ause_check, ause_without_oracle, "subtract the oracle"),
+    (checks.sparsification_check, sparsification_rounded_k, "steps does not divide N.*rounded to the nearest"),
+    (checks.ause_check, ause_rounded_k, "steps does not divide N.*rounded to the nearest"),
 ]
 
 
@@ -432,6 +506,12 @@ PARTIAL = [
     (checks.eikonal_check, eikonal_detached, 3, 2.0, "create_graph=True"),
     (checks.eikonal_check, eikonal_without_create_graph, 3, 2.0, "create_graph=True"),
     (checks.eikonal_check, eikonal_item, 3, 2.0, "create_graph=True"),
+    # each edge-case Part is worth its own share: the rest of the task keeps its points
+    (checks.box_iou_check, box_iou_area_clamped, 5, 1.0, "box_iou of disjoint boxes is 0"),
+    (checks.fbeta_check, fbeta_half_is_positive, 5, 4.0, "fbeta counts a probability of exactly 0.5 as negative"),
+    (checks.fbeta_check, fbeta_nan_without_true_positive, 5, 4.0, "fbeta with no true positive is 0"),
+    (checks.sparsification_check, sparsification_rounded_k, 4, 3.0, "the curve when steps does not divide N"),
+    (checks.ause_check, ause_rounded_k, 3, 2.0, "ause when steps does not divide N"),
 ]
 
 
@@ -540,7 +620,7 @@ def test_the_emd_reference_is_the_best_of_all_one_to_one_matchings():
 
 
 def test_the_box_iou_reference_gives_the_hand_checked_values():
-    for _, one, two, iou in checks.HAND_CHECKED_BOXES:
+    for _, one, two, iou in checks.HAND_CHECKED_BOXES + checks.DISJOINT_BOXES + checks.TOUCHING_BOXES:
         value = checks._iou_ref(torch.tensor([one], dtype=torch.float64), torch.tensor([two], dtype=torch.float64))
         assert float(value) == pytest.approx(iou, abs=1e-15)
 
@@ -569,17 +649,36 @@ def test_the_sparsification_reference_is_zero_for_a_perfect_ranking_and_positive
     assert float(curve[0]) == pytest.approx(0.0, abs=1e-12) and bool((curve[1:] > 0).all())
 
 
+def _all_sparsification_cases():
+    return itertools.chain(checks._sparsification_cases(), checks._not_dividing_cases())
+
+
+def test_k_is_accepted_as_stated_in_integers_and_from_float64_or_float32_fractions():
+    exact = [i * 100 // 50 for i in range(50)]
+    accepted = [ks.tolist() for ks in checks._accepted_ks(100, 50)]
+    assert accepted[0] == exact and exact[29] == 58  # 0.58 · 100 = 57.99… in floating point
+    assert [math.floor(f * 100) for f in (torch.arange(50, dtype=torch.float64) / 50).tolist()] in accepted
+    assert len(accepted) == len({tuple(ks) for ks in accepted})
+
+
+def test_every_sparsification_case_says_when_steps_does_not_divide_n():
+    for label, _, errors, _, steps in _all_sparsification_cases():
+        assert ("steps does not divide N" in label) == bool(len(errors) % (steps or 20)), label
+    assert any(len(errors) % (steps or 20) for _, _, errors, _, steps in checks._not_dividing_cases())
+
+
 MISTAKE_TABLES = [
     (checks._psnr_cases, checks._psnr_ref, checks._psnr_mistakes),
     (checks._fbeta_cases, checks._fbeta_ref, checks._fbeta_mistakes),
+    (checks._fbeta_threshold_cases, checks._fbeta_ref, checks._fbeta_threshold_mistakes),
     (checks._fft_cases, checks._fft_ref, checks._fft_mistakes),
     (checks._chamfer_cases, checks._chamfer_ref, checks._chamfer_mistakes),
     (checks._emd_cases, checks._emd_ref, checks._emd_mistakes),
     (checks._gaussian_nll_cases, checks._gaussian_nll_ref, checks._gaussian_nll_mistakes),
     (lambda: ((label, dtype, *rest[:-1]) for label, dtype, *rest in checks._iou_cases()),
      checks._iou_ref, checks._iou_mistakes),
-    (checks._sparsification_cases, lambda *case: checks._accepted_curves(*case)[0], checks._curve_mistakes),
-    (checks._sparsification_cases, lambda *case: checks._accepted_ause(*case)[0], checks._ause_mistakes),
+    (_all_sparsification_cases, lambda *case: checks._accepted_curves(*case)[0], checks._curve_mistakes),
+    (_all_sparsification_cases, lambda *case: checks._accepted_ause(*case)[0], checks._ause_mistakes),
 ]
 
 

@@ -11,10 +11,11 @@ Conventions the checks hold the students to (the notebook must state the same on
   are torch tensors or NumPy arrays.
 * ``box_iou(boxes1, boxes2)``: boxes (N, 4) and (M, 4) as (x1, y1, x2, y2) in continuous
   coordinates, area ``(x2 − x1)·(y2 − y1)`` (no +1); the result is the N×M matrix of IoUs.
-  Boxes that only touch along an edge have IoU 0.
-* ``fbeta(preds, target, beta)``: a prediction is positive when p > 0.5 (strictly);
-  ``F_β = (1 + β²)·P·R / (β²·P + R)`` (β > 1 favours recall), 0 when there is no true positive
-  (torchmetrics' BinaryFBetaScore with zero_division=0).
+  Boxes that only touch along an edge or at a corner have IoU 0, and disjoint boxes IoU 0 (never negative):
+  each has its own Part.
+* ``fbeta(preds, target, beta)``: a prediction is positive when p > 0.5 (strictly: exactly 0.5 is
+  negative); ``F_β = (1 + β²)·P·R / (β²·P + R)`` (β > 1 favours recall), 0 when there is no true
+  positive (torchmetrics' BinaryFBetaScore with zero_division=0). Both edge cases have their own Part.
 * ``fft_loss(pred, target, base="l1")`` on (batch, length, features):
   ``base(pred, target) + base(P.real, T.real) + base(P.imag, T.imag)`` with
   ``P = torch.fft.fft(pred, dim=1, norm="forward")`` (the time axis), T likewise, and base the
@@ -31,9 +32,10 @@ Conventions the checks hold the students to (the notebook must state the same on
   torch.autograd with create_graph=True so the loss trains sdf's parameters; sdf maps (N, 3)
   to (N,) or (N, 1). The points given need not require grad.
 * ``sparsification_error_curve(errors, uncertainty, steps=20)`` returns ``(fractions, curve)``:
-  ``fractions = torch.arange(steps, dtype=torch.float64) / steps``; for each fraction f,
-  ``k = floor(f·N)`` samples are removed (k from float64 fractions; the float32 rounding of
-  the fractions is accepted too); the uncertainty curve is the mean error of the samples left
+  ``fractions = torch.arange(steps, dtype=torch.float64) / steps``; at step i,
+  ``k = ⌊i·N / steps⌋`` samples are removed (floor(f·N) from float64 or float32 fractions, which can
+  be one lower where i·N / steps is whole, is accepted too; steps that do not divide N have their
+  own Part); the uncertainty curve is the mean error of the samples left
   after removing the k with the HIGHEST uncertainty, the oracle curve the same after removing
   the k with the highest ERROR; ``curve = uncertainty curve − oracle curve``.
   ``ause(errors, uncertainty, steps=20) = torch.trapezoid(curve, fractions)``.
@@ -145,12 +147,20 @@ def psnr_check(psnr_db, *, points: float) -> float:
 # ---------------------------------------------------------------- box IoU
 
 HAND_CHECKED_BOXES = [  # (label, box 1, box 2, IoU worked out by hand)
-    ("disjoint boxes (IoU 0)", [0, 0, 2, 2], [3, 3, 5, 5], 0.0),
     ("a box nested in another (IoU = area ratio 20 / 100)", [0, 0, 10, 10], [2, 2, 6, 7], 0.2),
     ("identical boxes (IoU 1)", [1, 2, 4, 6], [1, 2, 4, 6], 1.0),
-    ("boxes touching along the edge x = 2 (IoU 0)", [0, 0, 2, 2], [2, 0, 4, 2], 0.0),
     # intersection [1, 4] × [1, 3]: 3·2 = 6; areas 4·3 = 12 and 5·4 = 20; union 12 + 20 − 6 = 26
     ("partially overlapping boxes (IoU 6 / 26)", [0, 0, 4, 3], [1, 1, 6, 5], 6 / 26),
+]
+DISJOINT_BOXES = [  # (label, box 1, box 2): no common point, IoU 0 (never negative)
+    ("disjoint boxes, apart in x and in y (IoU 0)", [0, 0, 2, 2], [3, 3, 5, 5], 0.0),
+    ("disjoint boxes, apart in x only (IoU 0, not negative)", [0, 0, 2, 2], [2.5, -1, 4, 3], 0.0),
+    ("disjoint boxes, apart in y only, by 0.5 (IoU 0, not negative)", [1, 0, 3, 2], [0, 2.5, 4, 4], 0.0),
+]
+TOUCHING_BOXES = [  # (label, box 1, box 2): a common edge or corner, an overlap of area 0, IoU 0
+    ("boxes touching along the edge x = 2 (IoU 0)", [0, 0, 2, 2], [2, 0, 4, 2], 0.0),
+    ("boxes touching along part of the edge y = 3 (IoU 0)", [0, 1, 4, 3], [1, 3, 6, 5], 0.0),
+    ("boxes touching at the corner (2, 2) (IoU 0)", [0, 0, 2, 2], [2, 2, 5, 4], 0.0),
 ]
 
 
@@ -179,10 +189,23 @@ def _iou_cases():
         for dtype in (F32, F64):
             b1, b2 = _random_boxes(n, g, dtype), _random_boxes(m, g, dtype)
             yield f"box_iou on boxes of shapes ({n}, 4) and ({m}, 4) {dtype}", dtype, b1, b2, _iou_ref(b1, b2)
-    for index, (label, one, two, iou) in enumerate(HAND_CHECKED_BOXES):
+    yield from _hand_cases(HAND_CHECKED_BOXES)
+
+
+def _hand_cases(table):
+    """(label, dtype, boxes1 (1, 4), boxes2 (1, 4), expected IoU) for each (label, box 1, box 2, IoU) row."""
+    for index, (label, one, two, iou) in enumerate(table):
         dtype = (F64, F32)[index % 2]
         yield f"box_iou on {label} {dtype}", dtype, torch.tensor([one], dtype=dtype), \
             torch.tensor([two], dtype=dtype), torch.tensor([[iou]], dtype=F64)
+
+
+def _no_overlap_cases(table, what: str):
+    """The pairs of ``table`` one at a time, then all boxes at once (a k×k matrix with IoU 0 on its diagonal)."""
+    yield from _hand_cases(table)
+    boxes1, boxes2 = (torch.tensor([row[column] for row in table], dtype=F32) for column in (1, 2))
+    yield f"box_iou on {what}: the {len(table)} pairs above at once as a {len(table)}×{len(table)} matrix " \
+          "float32", F32, boxes1, boxes2, _iou_ref(boxes1, boxes2)
 
 
 def _iou_mistakes(boxes1, boxes2):
@@ -206,18 +229,23 @@ def _iou_mistakes(boxes1, boxes2):
     }
 
 
-def _iou_part(get_result) -> Part:
+def _iou_part(name: str, get_result, cases: Callable, weight: float = 1.0) -> Part:
     def check():
-        for label, dtype, boxes1, boxes2, expected in _iou_cases():
+        for label, dtype, boxes1, boxes2, expected in cases():
             expect_close(get_result(boxes1, boxes2), expected, what=label, dtype=dtype,
-                    mistakes=lambda: _iou_mistakes(boxes1, boxes2))
-    return Part("box_iou on random and hand-checked boxes", check)
+                         mistakes=lambda: _iou_mistakes(boxes1, boxes2))
+    return Part(name, check, weight)
 
 
 @recorded
 def box_iou_check(box_iou, *, points: float) -> float:
     """`box_iou(boxes1, boxes2)`: N×M IoUs of (x1, y1, x2, y2) boxes, continuous coordinates."""
-    return score([_iou_part(lambda a, b: own_result(box_iou, a, b, what="box_iou"))], points=points)
+    run = lambda a, b: own_result(box_iou, a, b, what="box_iou")
+    return score([_iou_part("box_iou on random and hand-checked boxes", run, _iou_cases, weight=3),
+                  _iou_part("box_iou of disjoint boxes is 0", run,
+                            partial(_no_overlap_cases, DISJOINT_BOXES, "disjoint boxes")),
+                  _iou_part("box_iou of boxes touching along an edge or at a corner is 0", run,
+                            partial(_no_overlap_cases, TOUCHING_BOXES, "boxes touching"))], points=points)
 
 
 # ---------------------------------------------------------------- F-beta
@@ -244,12 +272,37 @@ def _fbeta_cases():
             yield f"fbeta on {n} predictions {dtype}, beta={beta:g}", dtype, _no_half(preds), target, beta
     target = (torch.rand(60, generator=g) < 0.5).long()
     target[0] = 1
-    yield "fbeta with no predicted positive (F = 0), beta=2", F64, torch.rand(60, generator=g, dtype=F64) * 0.45, \
-        target, 2.0
     perfect = torch.where(target == 1, 0.55 + 0.45 * torch.rand(60, generator=g), 0.45 * torch.rand(60, generator=g))
     yield "fbeta on a perfect prediction (F = 1), beta=0.5", F32, _no_half(perfect), target, 0.5
     yield "fbeta with every target positive, beta=2", F64, \
         _no_half(torch.rand(50, generator=g, dtype=F64)), torch.ones(50, dtype=torch.long), 2.0
+
+
+def _fbeta_no_true_positive_cases():
+    """No sample is both predicted positive and truly positive: precision or recall is 0 / 0, F is 0."""
+    g = generator(2302)
+    target = (torch.rand(60, generator=g) < 0.5).long()
+    target[0] = 1
+    yield "fbeta with no true positive: no predicted positive (F = 0, not nan), beta=2", F64, \
+        torch.rand(60, generator=g, dtype=F64) * 0.45, target, 2.0
+    low, high = 0.45 * torch.rand(60, generator=g), 0.5 + 0.5 * torch.rand(60, generator=g)
+    yield "fbeta with no true positive: every prediction wrong (F = 0, not nan), beta=0.5", F32, \
+        _no_half(torch.where(target == 1, low, high)), target, 0.5
+    yield "fbeta with no true positive: no positive target (F = 0, not nan), beta=1", F64, \
+        _no_half(torch.rand(40, generator=g, dtype=F64)), torch.zeros(40, dtype=torch.long), 1.0
+
+
+def _fbeta_threshold_cases():
+    """Probabilities of exactly 0.5 among the others: they count as negative (p > 0.5 is positive)."""
+    g = generator(2303)
+    for n, dtype, beta in ((40, F32, 1.0), (90, F64, 2.0), (25, F64, 0.5)):
+        target = (torch.rand(n, generator=g) < 0.5).long()
+        target[:4] = torch.tensor([1, 0, 1, 1])
+        preds = _no_half(torch.sigmoid(torch.randn(n, generator=g, dtype=dtype) + 1.5 * target - 0.75))
+        preds[torch.rand(n, generator=g) < 0.2] = 0.5
+        preds[:4] = torch.tensor([0.9, 0.5, 0.5, 0.5], dtype=dtype)  # a TP, then exactly 0.5 for a 0 and two 1s
+        yield f"fbeta with probabilities of exactly 0.5 (negative: positive means p > 0.5), {n} predictions " \
+              f"{dtype}, beta={beta:g}", dtype, preds, target, beta
 
 
 def _fbeta_ref(preds, target, beta):
@@ -277,12 +330,25 @@ def _fbeta_mistakes(preds, target, beta):
     }
 
 
+def _fbeta_threshold_mistakes(preds, target, beta):
+    p, t = preds.double(), target.double()
+    at_least = (p >= 0.5).double()
+    counts = (at_least * t).sum(), (at_least * (1 - t)).sum(), ((1 - at_least) * t).sum()
+    return {**_fbeta_mistakes(preds, target, beta),
+            "a probability of exactly 0.5 counts as positive here; positive means p > 0.5 (strictly), so 0.5 is "
+            "negative": _f_from_counts(*counts, beta ** 2)}
+
+
 @recorded
 def fbeta_check(fbeta, *, points: float) -> float:
     """`fbeta(preds, target, beta)`: binary F_β of probabilities thresholded at p > 0.5."""
     run = lambda p, t, beta: own_result(fbeta, p, t, beta, what="fbeta")
     return score([_part("fbeta on random predictions and edge cases", run, _fbeta_cases,
-                        reference=_fbeta_ref, mistakes=_fbeta_mistakes)], points=points)
+                        reference=_fbeta_ref, mistakes=_fbeta_mistakes, weight=3),
+                  _part("fbeta with no true positive is 0", run, _fbeta_no_true_positive_cases,
+                        reference=_fbeta_ref, mistakes=_fbeta_mistakes),
+                  _part("fbeta counts a probability of exactly 0.5 as negative", run, _fbeta_threshold_cases,
+                        reference=_fbeta_ref, mistakes=_fbeta_threshold_mistakes)], points=points)
 
 
 # ---------------------------------------------------------------- FFT loss
@@ -642,12 +708,16 @@ def _ranks(values: torch.Tensor) -> torch.Tensor:
     return torch.argsort(torch.argsort(values.double())).double()
 
 
-def _sparsification_cases():
-    g = generator(2901)
-    specs = [(257, F32, None, "good"), (100, F64, 10, "random"), (1000, F32, 50, "good"),
-             (1000, F64, 20, "random"), (257, F64, 50, "worst"), (100, F32, None, "perfect"),
-             (257, F32, 10, "worst"), (1000, F64, 10, "perfect")]
-    for n, dtype, steps, kind in specs:
+DIVIDING = [(100, F64, 10, "random"), (1000, F32, 50, "good"), (1000, F64, 20, "random"),
+            (100, F32, None, "perfect"), (1000, F64, 10, "perfect"), (100, F64, 50, "good")]
+NOT_DIVIDING = [(257, F32, None, "good"), (257, F64, 50, "worst"), (257, F32, 10, "worst"), (101, F64, 7, "random"),
+                (333, F32, 20, "perfect")]
+
+
+def _sparsification_cases(specs=None):
+    """(label, dtype, errors, uncertainty, steps or None for the default) for (N, dtype, steps, kind) specs."""
+    g = generator(2901 if specs is None else 2902)
+    for n, dtype, steps, kind in DIVIDING if specs is None else specs:
         errors = 2 * torch.rand(n, generator=g, dtype=dtype) ** 2
         if kind == "perfect":
             uncertainty, what = errors.clone(), "uncertainty = errors (a perfect ranking, curve 0)"
@@ -660,7 +730,12 @@ def _sparsification_cases():
             uncertainty = (torch.randperm(n, generator=g).double() / n + 0.01).to(dtype)
             what = "random uncertainty"
         shown = "default steps (20)" if steps is None else f"steps={steps}"
+        if n % (steps or 20):
+            shown += f", steps does not divide N: k = ⌊i·{n}/{steps or 20}⌋ (rounded down)"
         yield f"{n} samples {dtype}, {what}, {shown}", dtype, errors, uncertainty, steps
+
+
+_not_dividing_cases = partial(_sparsification_cases, NOT_DIVIDING)
 
 
 def _fractions(steps: int) -> torch.Tensor:
@@ -668,10 +743,16 @@ def _fractions(steps: int) -> torch.Tensor:
 
 
 def _accepted_ks(n: int, steps: int) -> list[torch.Tensor]:
-    """k = floor(f·N) from float64 fractions; from float32 fractions (k in Python floats) too."""
-    exact = torch.floor(_fractions(steps) * n).long()
-    single = torch.floor((torch.arange(steps, dtype=F32) / steps).double() * n).long()
-    return [exact] if torch.equal(exact, single) else [exact, single]
+    """k = ⌊i·N / steps⌋ in integers, as stated; also floor(f·N) from the float64 fractions f and from float32
+    fractions (they can be one lower where i·N / steps is a whole number, e.g. 0.58·100 = 57.99…)."""
+    exact = torch.arange(steps) * n // steps
+    from_double = torch.floor(_fractions(steps) * n).long()
+    from_single = torch.floor((torch.arange(steps, dtype=F32) / steps).double() * n).long()
+    accepted = [exact]
+    for ks in (from_double, from_single):
+        if not any(torch.equal(ks, other) for other in accepted):
+            accepted.append(ks)
+    return accepted
 
 
 def _left_mean(errors: torch.Tensor, order: torch.Tensor, ks: torch.Tensor) -> torch.Tensor:
@@ -702,6 +783,8 @@ def _curve_mistakes(errors, uncertainty, steps) -> dict:
         "the oracle removes the LOWEST errors first; it removes the highest errors first":
             torch.subtract(*_curves(errors, uncertainty, ks, oracle_descending=False)),
         "the sign is flipped: the curve is uncertainty curve − oracle curve (≥ 0)": oracle - uncertain,
+        "k is rounded to the nearest whole number; remove k = ⌊i·N / steps⌋ samples (rounded down)":
+            torch.subtract(*_curves(errors, uncertainty, torch.round(_fractions(steps or 20) * len(errors)).long())),
     }
 
 
@@ -721,10 +804,11 @@ def _pair(result, what: str):
     return result
 
 
-def _sparsification_part(get_result, index: int, weight: float) -> Part:
+def _sparsification_part(get_result, index: int, weight: float, cases: Callable = _sparsification_cases,
+                         name: str = "") -> Part:
     """Part 0 checks the fractions, part 1 the curve."""
     def check():
-        for label, dtype, errors, uncertainty, steps in _sparsification_cases():
+        for label, dtype, errors, uncertainty, steps in cases():
             result = _pair(get_result(errors, uncertainty, steps), "sparsification_error_curve")[index]
             if index == 0:
                 expect_close(result, _fractions(steps or 20), what=f"the fractions on {label}", dtype=F64,
@@ -732,7 +816,7 @@ def _sparsification_part(get_result, index: int, weight: float) -> Part:
             else:
                 expect_one_of(result, _accepted_curves(errors, uncertainty, steps), what=f"the curve on {label}",
                               dtype=dtype, mistakes=lambda: _curve_mistakes(errors, uncertainty, steps))
-    return Part(f"sparsification_error_curve: the {('fractions', 'curve')[index]}", check, weight)
+    return Part(name or f"sparsification_error_curve: the {('fractions', 'curve')[index]}", check, weight)
 
 
 def _steps_call(function, what: str) -> Callable:
@@ -746,7 +830,10 @@ def _steps_call(function, what: str) -> Callable:
 def sparsification_check(sparsification_error_curve, *, points: float) -> float:
     """`sparsification_error_curve(errors, uncertainty, steps=20)` → (fractions, uncertainty − oracle curve)."""
     run = _steps_call(sparsification_error_curve, "sparsification_error_curve")
-    return score([_sparsification_part(run, 0, 1), _sparsification_part(run, 1, 3)], points=points)
+    return score([_sparsification_part(run, 0, 1), _sparsification_part(run, 1, 2),
+                  _sparsification_part(run, 1, 1, _not_dividing_cases,
+                                       "sparsification_error_curve: the curve when steps does not divide N")],
+                 points=points)
 
 
 def _accepted_ause(errors, uncertainty, steps) -> list[torch.Tensor]:
@@ -769,9 +856,11 @@ def _ause_mistakes(errors, uncertainty, steps) -> dict:
 @recorded
 def ause_check(ause, *, points: float) -> float:
     """`ause(errors, uncertainty, steps=20)`: torch.trapezoid of the sparsification error curve."""
-    def check():
-        for label, dtype, errors, uncertainty, steps in _sparsification_cases():
+    def check(cases):
+        for label, dtype, errors, uncertainty, steps in cases():
             result = _steps_call(ause, "ause")(errors, uncertainty, steps)
             expect_one_of(result, _accepted_ause(errors, uncertainty, steps), what=f"ause on {label}", dtype=dtype,
                           mistakes=lambda: _ause_mistakes(errors, uncertainty, steps))
-    return score([Part("ause on good, random, perfect and worst uncertainties", check)], points=points)
+    return score([Part("ause on good, random, perfect and worst uncertainties",
+                       partial(check, _sparsification_cases), 2),
+                  Part("ause when steps does not divide N", partial(check, _not_dividing_cases), 1)], points=points)
