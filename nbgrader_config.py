@@ -21,6 +21,14 @@ if os.environ.get("MLLAB_DB_URL"):
 # same folder in the students' system-wide nbgrader_config.py.
 c.Exchange.root = os.environ.get("MLLAB_EXCHANGE") or str(COURSE_ROOT / ".mllab" / "exchange")
 
+# Late work: each assignment's deadline is in course.toml [deadlines], extensions in extensions.csv.
+# The rule: 10 % of the score per started day late, nothing after 7 days.
+from mllab.course.late_penalty import PercentPerStartedDay  # noqa: E402
+
+c.AssignLatePenalties.plugin_class = PercentPerStartedDay
+c.PercentPerStartedDay.percent_per_day = 10.0
+c.PercentPerStartedDay.accept_days = 7
+
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mllab.autograde.run import GradingFailed, autograde_class, outcome_table, submitted_students
+from mllab.autograde.run import GradingFailed, autograde_class, late_summary, outcome_table, submitted_students
 from mllab.course import exchange
 from mllab.course import nbgrader_steps as steps
 from mllab.course.paths import Course
@@ -46,7 +46,7 @@ def collect_and_grade(course: Course, assignment: str, *, say: Callable[[str], N
                          f"--course {course_id(course)}`; then run this again")
     say(f"== {len(students)} submissions in {course.submitted}/; autograding what is new (mllab autograde)")
     outcomes = autograde_class(course, assignment, say=say)
-    say(outcome_table(outcomes))
+    say(outcome_table(outcomes) + late_summary(course, assignment))
     say(f"== feedback: nbgrader generate_feedback into {course.feedback}/, release_feedback into the exchange")
     steps.generate_feedback(course, assignment)
     exchange.release_feedback(course, assignment)

@@ -194,7 +194,8 @@ def test_the_manual_backlog_counts_the_five_written_answers_of_graded_students(r
 def test_the_report_renders_its_sections_and_tables_and_a_screenshot_is_kept(page):
     assert page["headings"] == ["Score distribution", "Pass rate per test cell", "Most frequent failure messages",
                                 "Submissions whose grading failed or needed attention",
-                                "Restored and overruled test cells", "Manual grading backlog", "All students"]
+                                "Restored and overruled test cells", "Manual grading backlog", "Late submissions",
+                                "All students"]
     assert page["visible"] and page["pass"] and page["failures"] and page["attention"]
     assert (ARTIFACTS / SCREENSHOT).stat().st_size > 50_000
 

@@ -9,6 +9,11 @@ recorded or not, never half: the rerun grades the students without a saved outco
 Students whose file could not be graded at all get a submission whose grades are all 0, as
 nbgrader does for a missing notebook. A student whose grading failed inside the grader gets no
 autograded score at all (see :meth:`Recorder.unrecord`).
+
+Deadlines and extensions come from course.toml and extensions.csv (mllab.course.deadlines): the
+assignment's duedate and each student's extension are written with the student's grades, and the
+late penalty of students not graded again is recomputed on every run, so an extension granted
+later removes a penalty without a regrade.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
+from mllab.course.deadlines import Extension, check_students, deadlines, gradebook_duedate, read_extensions
+from mllab.course.paths import ASSIGNMENTS, Course
 from mllab.errors import MllabError
-from mllab.course.paths import Course
 
 
 class GradebookUnavailable(MllabError):
@@ -89,14 +95,29 @@ class Recorder:
         self.course, self.assignment = course, assignment
         self.coursedir = CourseDirectory(config=config)
         self.saver, self.late = _SaveGrades(config=config), _LatePenalty(config=config)
+        self.deadline = deadlines(course.root).get(assignment)
+        self.extensions: dict[str, Extension] = {
+            s: e for (s, a), e in read_extensions(course.root, ASSIGNMENTS).items() if a == assignment}
         try:
             self.gradebook = Gradebook(self.coursedir.db_url, self.coursedir.course_id)
             self.notebooks = [n.name for n in self.gradebook.find_assignment(assignment).notebooks]
+            known = {s.id for s in self.gradebook.students}
         except OperationalError as error:
             raise GradebookUnavailable(_unavailable(self.coursedir.db_url, error)) from None
+        except BaseException:
+            self.close()
+            raise
+        submitted = {p.parent.name for p in course.submitted.glob(f"*/{assignment}")}
+        try:
+            check_students({(s, assignment): e for s, e in self.extensions.items()}, assignment,
+                           known | submitted, course.root)
+        except MllabError:
+            self.close()
+            raise
 
     def close(self) -> None:
-        self.gradebook.close()
+        if hasattr(self, "gradebook"):
+            self.gradebook.close()
 
     @contextlib.contextmanager
     def _transaction(self):
@@ -120,8 +141,22 @@ class Recorder:
         """Create the students before any result arrives (one transaction), and prove the gradebook writable."""
         with self._transaction() as gradebook:
             gradebook.db.execute(text("UPDATE course SET id = id"))  # a write, even when nothing is new
+            self._sync_duedate(gradebook)
             for student in students:
                 gradebook.update_or_create_student(student)
+
+    def refresh_lateness(self, students: list[str]) -> None:
+        """The deadline, extension and late penalty of students graded before (one transaction)."""
+        with self._transaction() as gradebook:
+            self._sync_duedate(gradebook)
+            for student in students:
+                try:
+                    submission = gradebook.find_submission(self.assignment, student)
+                except MissingEntry:
+                    continue
+                self._extend(submission, student)
+                for notebook in submission.notebooks if self.late.enabled else ():
+                    self.late.assign(gradebook, notebook.name, self.assignment, student)
 
     def record(self, student: str, staged: Path) -> None:
         """Save the grades of a student's staged autograded folder and move the folder into place."""
@@ -164,8 +199,19 @@ class Recorder:
         gradebook.update_or_create_student(student)
         folder = self.course.submission_dir(student, self.assignment)
         timestamp = self.coursedir.get_existing_timestamp(str(folder))
-        gradebook.update_or_create_submission(self.assignment, student,
-                                              **({"timestamp": timestamp} if timestamp else {}))
+        submission = gradebook.update_or_create_submission(self.assignment, student,
+                                                           **({"timestamp": timestamp} if timestamp else {}))
+        self._extend(submission, student)
+
+    def _sync_duedate(self, gradebook: Gradebook) -> None:
+        """course.toml's deadline into the gradebook (without one there, the gradebook's stays)."""
+        if self.deadline is not None:
+            gradebook.update_or_create_assignment(self.assignment, duedate=gradebook_duedate(self.deadline))
+
+    def _extend(self, submission, student: str) -> None:
+        """The student's extension from extensions.csv, or none (the file is the one source)."""
+        extension = self.extensions.get(student)
+        submission.extension = extension.extra if extension and extension.extra else None
 
     def _save(self, gradebook: Gradebook, student: str, notebook: str, nb) -> None:
         resources = {"nbgrader": {"notebook": notebook, "assignment": self.assignment, "student": student,

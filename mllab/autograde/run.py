@@ -254,12 +254,23 @@ def autograde_class(course: Course, assignment: str, *, jobs: int | None = None,
         settings = _settings(course, assignment, jobs, sandboxed, limits)
         fresh = _grade_and_record(course, assignment, todo, {s: prints[s] for s in todo}, last, settings, jobs,
                                   say, times, scheduler)
+    _refresh_lateness(course, assignment, [o.student for o in unchanged])
     scores = _code_scores(course, assignment)
     outcomes = {o.student: o.with_score(None if o.status == "error" else scores.get(o.student))
                 for o in [*unchanged, *fresh.values()]}
     save_outcomes(course, assignment, {**last, **outcomes})
     times.total = times.since_start()
     return sorted(outcomes.values(), key=lambda o: o.student)
+
+
+def _refresh_lateness(course: Course, assignment: str, students: list[str]) -> None:
+    """Deadline, extensions and late penalties of the students not graded again (they may have changed)."""
+    if students:
+        recorder = Recorder(course, assignment)
+        try:
+            recorder.refresh_lateness(students)
+        finally:
+            recorder.close()
 
 
 def _code_scores(course: Course, assignment: str) -> dict[str, float]:
@@ -280,6 +291,15 @@ def outcome_table(outcomes: list[Outcome]) -> str:
         score = "" if o.score is None else f"{o.score:g}"
         lines.append(f"{o.student:<{width}}  {status:<11}  {score:>6}  {o.seconds:7.1f}  {o.detail}")
     return "\n".join(lines)
+
+
+def late_summary(course: Course, assignment: str) -> str:
+    """The late submissions and the points the course's late rule took ('' when none was late)."""
+    from mllab.course.scores import assignment_scores, lateness_lines
+
+    late = lateness_lines(assignment_scores(course, assignment))
+    return ("\nlate submissions (grant an extension in extensions.csv, then run this again):\n  "
+            + "\n  ".join(late)) if late else ""
 
 
 def _limits(wall_limit: float | None, cell_timeout: int | None, memory_limit: float | None) -> dict:
@@ -304,6 +324,7 @@ def autograde_from_cli(course: Course, assignment: str, args, say: Callable[[str
     ending = (f"{len(attention)} of {len(outcomes)} need attention: {', '.join(attention)} "
               f"(see the detail above, or `mllab report {assignment}`)" if attention
               else f"all {len(outcomes)} graded normally")
+    ending += late_summary(course, assignment)
     failed = [o.student for o in outcomes if o.status == "error"]
     if failed:
         say(outcome_table(outcomes) + "\n" + ending)

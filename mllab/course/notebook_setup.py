@@ -27,6 +27,7 @@ import nbformat
 
 from mllab.checks.contracts import Contract, contracts, docstring
 from mllab.course.config import CourseWeb, load_course_web
+from mllab.course.deadlines import header_line
 from mllab.data.files import NOTEBOOK_DATA
 from mllab.errors import UsageError
 
@@ -34,6 +35,7 @@ HEADER_ID, SETUP_ID = "header", "setup"
 HELPERS_ID, SELF_CHECK_ID = "self_check_helpers", "self_check"
 RUN_ON_TAG = "raises-exception"  # Run All goes on past an error in a cell with this tag
 COLAB_LINE = re.compile(r"^\[Open in Colab\]\(\S*\).*$", re.M)
+DUE_LINE = re.compile(r"^\*\*Due:\*\*.*\n?", re.M)
 
 SETUP = Template('''\
 # Setup: run this cell first. It finds the course's data/ folder or downloads the files into ./data,
@@ -204,7 +206,10 @@ def colab_line(web: CourseWeb, assignment: str) -> str:
             "it downloads the data and installs torchmetrics.")
 
 
-def _header_source(current: str, line: str) -> str:
+def _header_source(current: str, line: str, due: str | None = None) -> str:
+    """The header with the Colab line (and the deadline line right after it, when there is one)."""
+    current = DUE_LINE.sub("", current).replace("\n\n\n", "\n\n")
+    line = f"{line}\n\n{due}" if due else line
     if COLAB_LINE.search(current):
         return COLAB_LINE.sub(lambda _: line, current, count=1)
     title, _, rest = current.partition("\n")
@@ -259,7 +264,7 @@ def fresh_notebook(root: Path, assignment: str, nb, path: Path):
     may pass tagged (in place)."""
     web = load_course_web(root)
     header = _cell(nb, HEADER_ID, path)
-    header.source = _header_source(header.source, colab_line(web, assignment))
+    header.source = _header_source(header.source, colab_line(web, assignment), header_line(root, assignment))
     _cell(nb, SETUP_ID, path).source = setup_source(root, assignment, web)
     helpers = _cell(nb, HELPERS_ID, path)
     helpers.source = helpers_source(helpers.source, path)

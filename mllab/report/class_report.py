@@ -21,6 +21,7 @@ import nbformat
 from mllab.autograde.state import NEEDS_ATTENTION, STATUSES, load_outcomes
 from mllab.errors import UsageError
 from mllab.course.paths import Course, check_assignment
+from mllab.course.scores import Lateness, submission_lateness
 
 NOT_GRADED = "not graded"
 TOP_FAILURES = 15
@@ -114,6 +115,7 @@ class ClassReport:
     attention: list[Attention]
     backlog_cells: list[tuple[str, int]]  # (grade_id, students whose grade is still pending)
     tampering: list[Tampering] = field(default_factory=list)
+    late: dict[str, Lateness] = field(default_factory=dict)  # students whose assignment has a deadline
 
     @property
     def grade_ids(self) -> list[str]:
@@ -164,14 +166,26 @@ def _no_gradebook(course: Course, assignment: str) -> UsageError:
                       f"and `mllab autograde {assignment}` first")
 
 
+def _read_only_url(course: Course) -> str:
+    return f"sqlite:///file:{course.gradebook}?mode=ro&uri=true" if course.uses_sqlite else course.db_url
+
+
+def _lateness(course: Course, assignment: str) -> dict[str, Lateness]:
+    """student -> deadline, extension, how late and the points taken (when the assignment has a deadline)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_read_only_url(course)) as gradebook:
+        found = {s.student.id: submission_lateness(s) for s in gradebook.find_assignment(assignment).submissions}
+    return {student: late for student, late in found.items() if late is not None}
+
+
 def _gradebook_grades(course: Course, assignment: str) -> dict[str, list[tuple[str, float | None, float, bool]]]:
     """student -> [(grade_id, score, max_score, needs_manual_grade)], read from a read-only gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
     if course.uses_sqlite and not course.gradebook.is_file():
         raise _no_gradebook(course, assignment)
-    url = f"sqlite:///file:{course.gradebook}?mode=ro&uri=true" if course.uses_sqlite else course.db_url
-    with Gradebook(url) as gradebook:
+    with Gradebook(_read_only_url(course)) as gradebook:
         try:
             submissions = gradebook.find_assignment(assignment).submissions
         except MissingEntry:
@@ -278,7 +292,7 @@ def collect(course: Course, assignment: str) -> ClassReport:
     tests = _pass_rates(rows, cells)
     failures = _failures(course, assignment, rows, {t.grade_id for t in tests})
     return ClassReport(assignment, cells, rows, tests, failures, _attention(rows, outcomes, assignment),
-                       _backlog(rows, cells), _tampering(course, assignment, rows))
+                       _backlog(rows, cells), _tampering(course, assignment, rows), _lateness(course, assignment))
 
 
 def _number(value: float | None) -> str:
@@ -300,12 +314,13 @@ def write_csv(report: ClassReport, path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", "status", "score", "max_score", *report.grade_ids, "manual_grades_pending",
-                         "restored_cells", "overruled_cells"])
+                         "restored_cells", "overruled_cells", "late_penalty", "lateness"])
         for row in report.students:
             pending = "" if row.score is None else len(row.pending)
-            found = tampering.get(row.student)
+            found, late = tampering.get(row.student), report.late.get(row.student)
             writer.writerow([csv_text(row.student), csv_text(row.status), _number(row.score), _number(row.max_score),
                              *(_number(row.cells.get(g)) for g in report.grade_ids), pending,
-                             csv_text(found.restored if found else ""), csv_text(found.overruled if found else "")])
+                             csv_text(found.restored if found else ""), csv_text(found.overruled if found else ""),
+                             _number(late.penalty if late else None), late.describe() if late else ""])
     return path
 

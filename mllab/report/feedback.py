@@ -112,15 +112,32 @@ def _awaiting_manual_grade(info: dict) -> set[str]:
         return {grade.name for grade in notebook.grades if grade.needs_manual_grade}
 
 
+def lateness_note(info: dict) -> str:
+    """The deadline, extension, how late and the points taken, when the assignment has a deadline."""
+    if "db_url" not in info:
+        return ""
+    from nbgrader.api import Gradebook
+
+    from mllab.course.scores import submission_lateness
+
+    with Gradebook(info["db_url"]) as gradebook:
+        late = submission_lateness(gradebook.find_submission(info["assignment"], info["student"]))
+    return f"**Deadline.** {late.describe()}" if late else ""
+
+
 class TaskSummary(Preprocessor):
-    """Insert the per-task summary table as the first cell of the feedback."""
+    """Insert the per-task summary table (and the deadline note) as the first cells of the feedback."""
 
     enabled = Bool(True).tag(config=True)
 
     def preprocess(self, nb, resources):
-        tasks = task_results(nb, _awaiting_manual_grade(resources.get("nbgrader", {})))
+        info = resources.get("nbgrader", {})
+        tasks = task_results(nb, _awaiting_manual_grade(info))
         if tasks:
             nb.cells.insert(0, new_markdown_cell(summary_markdown(tasks)))
+        note = lateness_note(info)
+        if note:
+            nb.cells.insert(0, new_markdown_cell(note))
         return nb, resources
 
 

@@ -203,6 +203,16 @@ def _students(report: ClassReport) -> str:
                   frozenset({2, 3, 4}), "No submissions.")
 
 
+def _late(report: ClassReport) -> str:
+    rows = [[student, late.describe(), _points(late.penalty)]
+            for student, late in sorted(report.late.items()) if late.seconds_late > 0]
+    deadline = next(iter(report.late.values()), None)
+    lead = (f"<p class='lead'>Deadline {deadline.deadline:%Y-%m-%d %H:%M} UTC (course.toml); extensions from "
+            f"extensions.csv.</p>") if deadline else "<p class='lead'>This assignment has no deadline in course.toml.</p>"
+    return lead + _table("late-table", ["student", "when", "points taken"], rows, frozenset({2}),
+                         "No late submissions.")
+
+
 def render(report: ClassReport) -> str:
     """The whole report page."""
     title = f"Class report: {escape(report.assignment)}"
@@ -212,6 +222,7 @@ def render(report: ClassReport) -> str:
                 ("attention", "Submissions whose grading failed or needed attention", _attention(report)),
                 ("tampering", "Restored and overruled test cells", _tampering(report)),
                 ("backlog", "Manual grading backlog", _backlog(report)),
+                ("late", "Late submissions", _late(report)),
                 ("students", "All students", _students(report))]
     body = "".join(f'<section id="{sid}"><h2>{heading}</h2>{content}</section>' for sid, heading, content in sections)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
