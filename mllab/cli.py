@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     round_trip = sub.add_parser("collect-and-grade", help="collect submissions from the exchange, autograde, "
                                 "release feedback and write the report (safe to rerun)")
     round_trip.add_argument("assignment")
+    roster = sub.add_parser("import-roster", help="check a roster CSV (id,first_name,last_name,email,lms_user_id) "
+                            "and import it into the gradebook")
+    roster.add_argument("roster", type=Path)
     report = sub.add_parser("report", help="write reports/<assignment>.html and .csv for TAs")
     report.add_argument("assignment")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")
@@ -77,6 +80,10 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.round_trip import collect_and_grade
         collect_and_grade(course, check_assignment(course, args.assignment),
                           say=lambda line: print(line, file=sys.stderr))
+    elif args.command == "import-roster":
+        from mllab.course.roster import import_roster
+        entries = import_roster(course, args.roster)
+        print(f"imported {len(entries)} students from {args.roster} into the gradebook")
     elif args.command == "report":
         from mllab.report.write import write_report
         print("\n".join(str(p) for p in write_report(course, check_assignment(course, args.assignment))))
