@@ -27,6 +27,14 @@ def hand_out(course: Course, assignment: str, *, say: Callable[[str], None] = pr
         f"--course {course_id(course)}")
 
 
+def roster_students(course: Course) -> list[str]:
+    """The students in the gradebook (the roster, and everyone graded before)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gradebook:
+        return [s.id for s in gradebook.students]
+
+
 def course_id(course: Course) -> str:
     from mllab.autograde.record import course_config
 
@@ -45,6 +53,11 @@ def collect_and_grade(course: Course, assignment: str, *, say: Callable[[str], N
                          f"students submit with the Assignments tab or `nbgrader submit {assignment} "
                          f"--course {course_id(course)}`; then run this again")
     say(f"== {len(students)} submissions in {course.submitted}/; autograding what is new (mllab autograde)")
+    missing = sorted(set(roster_students(course)) - set(students))
+    if missing:
+        say(f"no submission (yet) from {len(missing)} student(s) on the roster: {', '.join(missing)}. A student who "
+            f"never fetched the assignment cannot submit: they fetch it with the Assignments tab or "
+            f"`nbgrader fetch_assignment {assignment} --course {course_id(course)}`.")
     outcomes = autograde_class(course, assignment, say=say)
     say(outcome_table(outcomes) + late_summary(course, assignment))
     say(f"== feedback: nbgrader generate_feedback into {course.feedback}/, release_feedback into the exchange")

@@ -42,7 +42,7 @@ SANDBOX_UIDS = range(FIRST_UID + 100 * WORKER, FIRST_UID + 100 * (WORKER + 1))
 GRADING_LANE = {"test_hostile_class", "test_broken_class", "test_intake", "test_report", "test_cli",
                 "test_warm_kernel", "test_sandbox", "test_judge", "test_data", "test_values",
                 "test_forbidden_calls", "test_checks_on_alternatives", "test_hidden_check_counts",
-                "test_dask_autograde"}
+                "test_dask_autograde", "test_deadlines", "test_lms_export"}
 SHARED_RUNS = {"demo_run", "solved_run"}
 
 

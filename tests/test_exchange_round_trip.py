@@ -120,8 +120,13 @@ def test_each_student_fetches_their_own_feedback_only(class_run, round_trip):
 def test_collect_and_grade_is_safe_to_rerun(class_run, round_trip):
     course, exchange, students = (round_trip[k] for k in ("course", "exchange", "students"))
     before = {s.student: s.cell_scores for s in assignment_scores(course, "loss_and_metric")}
+    roster = course.root / "roster.csv"
+    roster.write_text("id,first_name,last_name,email,lms_user_id\n" + "".join(
+        f"{s},,,{s}@example.org,L{k}\n" for k, s in enumerate([*students, "never_fetched"])), encoding="utf-8")
+    _instructor(course, exchange, "import-roster", str(roster))
     again = _instructor(course, exchange, "collect-and-grade", "loss_and_metric")
     assert "unchanged" in again.stderr
+    assert "no submission (yet) from 1 student(s) on the roster: never_fetched" in again.stderr
     assert {s.student: s.cell_scores for s in assignment_scores(course, "loss_and_metric")} == before
     assert sorted(p.name for p in course.submitted.iterdir()) == sorted(students)
 

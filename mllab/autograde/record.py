@@ -154,7 +154,7 @@ class Recorder:
                     submission = gradebook.find_submission(self.assignment, student)
                 except MissingEntry:
                     continue
-                self._extend(submission, student)
+                self._extend(gradebook, student)
                 for notebook in submission.notebooks if self.late.enabled else ():
                     self.late.assign(gradebook, notebook.name, self.assignment, student)
 
@@ -199,19 +199,21 @@ class Recorder:
         gradebook.update_or_create_student(student)
         folder = self.course.submission_dir(student, self.assignment)
         timestamp = self.coursedir.get_existing_timestamp(str(folder))
-        submission = gradebook.update_or_create_submission(self.assignment, student,
-                                                           **({"timestamp": timestamp} if timestamp else {}))
-        self._extend(submission, student)
+        gradebook.update_or_create_submission(self.assignment, student,
+                                              **({"timestamp": timestamp} if timestamp else {}))
+        self._extend(gradebook, student)
 
     def _sync_duedate(self, gradebook: Gradebook) -> None:
         """course.toml's deadline into the gradebook (without one there, the gradebook's stays)."""
         if self.deadline is not None:
             gradebook.update_or_create_assignment(self.assignment, duedate=gradebook_duedate(self.deadline))
 
-    def _extend(self, submission, student: str) -> None:
-        """The student's extension from extensions.csv, or none (the file is the one source)."""
+    def _extend(self, gradebook: Gradebook, student: str) -> None:
+        """The student's extension from extensions.csv, or none (the file is the one source), through
+        nbgrader's own grant_extension (its commit only flushes inside the recorder's transaction)."""
         extension = self.extensions.get(student)
-        submission.extension = extension.extra if extension and extension.extra else None
+        minutes = extension.extra.total_seconds() / 60 if extension else 0
+        gradebook.grant_extension(self.assignment, student, minutes=minutes)
 
     def _save(self, gradebook: Gradebook, student: str, notebook: str, nb) -> None:
         resources = {"nbgrader": {"notebook": notebook, "assignment": self.assignment, "student": student,
