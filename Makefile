@@ -28,6 +28,7 @@ sandbox:
 
 demo: $(STAMP) sandbox
 	$(RUN) $(BIN)/mllab demo
+	$(RUN) $(BIN)/mllab demo-round-trip loss_and_metric
 
 # Two pytest-xdist workers: the suite is mostly real grading runs, and one run rarely keeps both cores busy.
 TEST_WORKERS ?= 2

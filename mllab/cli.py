@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS), metavar="ASSIGNMENT")
     release = sub.add_parser("release", help="generate the student release with nbgrader")
     release.add_argument("assignment")
+    round_demo = sub.add_parser("demo-round-trip", help="the demo class through nbgrader's exchange, in a scratch "
+                                "copy of the course: hand out, fetch, submit, collect, grade, feedback, export")
+    round_demo.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS), metavar="ASSIGNMENT")
     demo_class = sub.add_parser("demo-class", help="write the demo submissions into submitted/")
     demo_class.add_argument("assignment")
     grade = sub.add_parser("autograde", help="autograde every submission in parallel (resumable)")
@@ -66,6 +69,9 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.course.nbgrader_steps import generate_release
         release, refreshed = generate_release(course, check_assignment(course, args.assignment))
         print("\n".join([*(f"refreshed {path} from course.toml and data/" for path in refreshed), str(release)]))
+    elif args.command == "demo-round-trip":
+        from mllab.round_trip import demo_round_trip
+        demo_round_trip(course, tuple(check_assignment(course, a) for a in args.assignments))
     elif args.command == "demo-class":
         from mllab.classes.demo import write_demo_class
         print("\n".join(write_demo_class(course, check_assignment(course, args.assignment))))

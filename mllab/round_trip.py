@@ -8,12 +8,17 @@ grades only what changed, and feedback and report are written anew.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from collections.abc import Callable
 
 from mllab.autograde.run import GradingFailed, autograde_class, late_summary, outcome_table, submitted_students
+from mllab.classes.demo import demo_class
+from mllab.classes.exchange_students import ExchangeStudent
 from mllab.course import exchange
 from mllab.course import nbgrader_steps as steps
-from mllab.course.paths import Course
+from mllab.course.paths import DB_URL_VARIABLE, Course, copy_course
 from mllab.errors import UsageError
 from mllab.report.write import write_report
 
@@ -70,3 +75,48 @@ def collect_and_grade(course: Course, assignment: str, *, say: Callable[[str], N
     if failed:
         raise GradingFailed(f"the grading of {', '.join(failed)} failed inside the grader: no grade and no feedback "
                             f"for them yet; run `mllab collect-and-grade {assignment}` again to grade them")
+
+
+@contextlib.contextmanager
+def _scratch_services(folder):
+    """The demo's own exchange and SQLite gradebook, whatever $MLLAB_EXCHANGE and $MLLAB_DB_URL say."""
+    saved = {name: os.environ.pop(name, None) for name in (exchange.EXCHANGE_VARIABLE, DB_URL_VARIABLE)}
+    os.environ[exchange.EXCHANGE_VARIABLE] = str(folder)
+    try:
+        yield folder
+    finally:
+        os.environ.pop(exchange.EXCHANGE_VARIABLE, None)
+        os.environ.update({name: value for name, value in saved.items() if value is not None})
+
+
+def demo_round_trip(course: Course, assignments: tuple[str, ...], *, say: Callable[[str], None] = print) -> None:
+    """`make demo`'s second part: each assignment's demo class through nbgrader's exchange, in a
+    scratch copy of the course (.mllab/demo-round-trip/): hand out; every demo student fetches,
+    works and submits; collect-and-grade; every student fetches their feedback; grades.csv."""
+    scratch = course.root / ".mllab" / "demo-round-trip"
+    shutil.rmtree(scratch, ignore_errors=True)
+    copy = copy_course(course.root, scratch / "course")
+    with _scratch_services(scratch / "exchange") as folder:
+        for assignment in assignments:
+            say(f"\n== round trip of {assignment} through the exchange {folder}")
+            hand_out(copy, assignment, say=say)
+            students = _students_hand_in(copy, assignment, scratch / "students", folder, say)
+            collect_and_grade(copy, assignment, say=say)
+            for student in students:
+                student.fetch_feedback(assignment)
+            say(f"each student fetched their own feedback into {scratch / 'students'}/<student>/{assignment}/feedback/")
+        grades = steps.export_grades(copy, copy.root / "grades.csv")
+    say(f"grades of the round trip: {grades}")
+
+
+def _students_hand_in(course: Course, assignment: str, homes, folder, say) -> list[ExchangeStudent]:
+    students = []
+    for demo in demo_class(assignment):
+        student = ExchangeStudent(demo.student_id, homes / demo.student_id, folder, course_id(course))
+        student.fetch(assignment)
+        student.work(course.source_notebook(assignment), assignment, demo)
+        student.submit(assignment)
+        students.append(student)
+    say(f"{len(students)} demo students fetched {assignment} into {homes}/<student>/{assignment}/, worked and "
+        "submitted it (nbgrader fetch_assignment, submit)")
+    return students

@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from mllab.classes.demo import DEMO_CLASSES, submission
+from mllab.classes.demo import DEMO_CLASSES
+from mllab.classes.exchange_students import ExchangeStudent
 from mllab.course.exchange import EXCHANGE_VARIABLE
 from mllab.course.paths import ASSIGNMENTS
 from mllab.course.scores import assignment_scores
@@ -28,32 +28,6 @@ def _instructor(course, exchange: Path, *args: str, check: bool = True) -> subpr
     env = {**os.environ, EXCHANGE_VARIABLE: str(exchange), "PATH": f"{BIN}:{os.environ['PATH']}"}
     return subprocess.run([str(BIN / "mllab"), *args], cwd=course.root, env=env, capture_output=True, text=True,
                           timeout=900, check=check)
-
-
-class Student:
-    """A student's own machine: a home folder, nbgrader's student apps, the course's exchange."""
-
-    def __init__(self, student_id: str, home: Path, exchange: Path) -> None:
-        self.id, self.home, self.exchange = student_id, home, exchange
-        home.mkdir(parents=True)
-
-    def nbgrader(self, app: str, assignment: str, *extra: str) -> str:
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("MLLAB_")}, "HOME": str(self.home),
-               "PATH": f"{BIN}:{os.environ['PATH']}"}
-        done = subprocess.run([str(BIN / "nbgrader"), app, assignment, "--course", COURSE_ID,
-                               f"--Exchange.root={self.exchange}", f"--Exchange.cache={self.home / '.cache'}", *extra],
-                              cwd=self.home, env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout + done.stderr
-
-    def work(self, course, assignment: str, demo_student) -> None:
-        """Fill in the fetched notebook as the demo student did."""
-        fetched = self.home / assignment / f"{assignment}.ipynb"
-        source = nbformat.read(course.source_notebook(assignment), as_version=4)
-        nbformat.write(submission(source, nbformat.read(fetched, as_version=4), demo_student), fetched)
-
-    def submit(self, assignment: str) -> None:
-        self.nbgrader("submit", assignment, f"--student={self.id}")
 
 
 def _demo_student(assignment: str, index: int):
@@ -75,16 +49,17 @@ def round_trip(class_run, tmp_path_factory) -> dict:
         students = {}
         for index in range(3):
             demo = _demo_student(assignment, index)
-            student = students[demo.student_id] = Student(demo.student_id, folder / "homes" / demo.student_id, exchange)
-            student.nbgrader("fetch_assignment", assignment)
+            student = students[demo.student_id] = ExchangeStudent(demo.student_id, folder / "homes" / demo.student_id,
+                                                                  exchange, COURSE_ID)
+            student.fetch(assignment)
             if index == 2:
                 student.submit(assignment)  # the release as fetched: an early, empty hand-in
-            student.work(course, assignment, demo)
+            student.work(course.source_notebook(assignment), assignment, demo)
             student.submit(assignment)
         graded = _instructor(course, exchange, "collect-and-grade", assignment, check=False)
-        for student in students.values():
-            student.nbgrader("fetch_feedback", assignment, f"--student={student.id}")
-        ROUNDS[assignment] = {"course": course, "exchange": exchange, "students": students, "graded": graded}
+        fetched = {s.student_id: s.fetch_feedback(assignment) for s in students.values()}
+        ROUNDS[assignment] = {"course": course, "exchange": exchange, "students": students, "graded": graded,
+                              "feedback": fetched}
     return ROUNDS[assignment]
 
 
@@ -99,8 +74,7 @@ def test_the_round_trip_gets_the_scores_of_grading_submitted_directly(class_run,
 def test_the_later_of_two_submissions_counts(class_run, round_trip):
     assignment, course = class_run.assignment, round_trip["course"]
     twice = _demo_student(assignment, 2).student_id
-    cache = round_trip["students"][twice].home / ".cache" / COURSE_ID
-    submitted = sorted(p.name.split("+")[2] for p in cache.iterdir())
+    submitted = round_trip["students"][twice].submissions()
     assert len(submitted) == 2
     collected = (course.submission_dir(twice, assignment) / "timestamp.txt").read_text().strip()
     assert collected == submitted[-1]
@@ -110,10 +84,9 @@ def test_the_later_of_two_submissions_counts(class_run, round_trip):
 @every_assignment
 def test_each_student_fetches_their_own_feedback_only(class_run, round_trip):
     assignment, course = class_run.assignment, round_trip["course"]
-    for student in round_trip["students"].values():
-        fetched = sorted((student.home / assignment / "feedback").glob("*/*.html"))
-        own = course.feedback_dir(student.id, assignment) / f"{assignment}.html"
-        assert [p.read_bytes() for p in fetched] == [own.read_bytes()], student.id
+    for student, fetched in round_trip["feedback"].items():
+        own = course.feedback_dir(student, assignment) / f"{assignment}.html"
+        assert [p.read_bytes() for p in fetched] == [own.read_bytes()], student
 
 
 @pytest.mark.parametrize("class_run", ["loss_and_metric"], indirect=True)
