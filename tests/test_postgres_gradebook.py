@@ -1,9 +1,10 @@
 """Does the course work with its gradebook on a real PostgreSQL server (MLLAB_DB_URL), graded by the
-local pool and on a Dask cluster, and does a TA's manual grade written while the class is autograded
-survive next to the autograded scores?"""
+local pool and on a Dask cluster, and does a TA's manual grade saved in the running formgrader while
+the class is autograded survive next to the autograded scores?"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -53,14 +54,47 @@ def _mllab(course, url, *args, check=True):
                           text=True, timeout=900, check=check)
 
 
-def _grade_by_hand(url: str, student: str, points: float) -> None:
-    """What the formgrader does when a TA saves a score: set the grade's manual_score."""
-    from nbgrader.api import Gradebook
+def _formgrader_api(server, path: str, body: dict | None = None):
+    """A call to nbgrader's formgrader REST API, as its page makes it when a TA saves a score."""
+    import urllib.request
 
-    with Gradebook(url, "loss_and_metric_lab") as gradebook:
-        grade = gradebook.find_grade(WRITTEN, ASSIGNMENT, ASSIGNMENT, student)
-        grade.manual_score = points
-        gradebook.db.commit()
+    request = urllib.request.Request(f"{server.url}/formgrader/api/{path}", method="PUT" if body else "GET",
+                                     data=json.dumps(body).encode() if body else None,
+                                     headers={"Authorization": f"token {server.token}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def _grade_in_the_formgrader(server, student: str, points: float) -> None:
+    """A TA saves a manual score for the student's written answer in the running formgrader."""
+    notebooks = _formgrader_api(server, f"submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}")
+    submission = next(n["id"] for n in notebooks if n["student"] == student)
+    grade = next(g for g in _formgrader_api(server, f"grades?submission_id={submission}") if g["name"] == WRITTEN)
+    saved = _formgrader_api(server, f"grade/{grade['id']}", {"manual_score": points})
+    assert saved["manual_score"] == points
+
+
+def _set_db_url(value: str | None) -> None:
+    if value is None:
+        os.environ.pop(DB_URL_VARIABLE, None)
+    else:
+        os.environ[DB_URL_VARIABLE] = value
+
+
+@contextlib.contextmanager
+def _formgrader(course, url: str, home: Path):
+    """JupyterLab with nbgrader's formgrader in the course folder, its gradebook on PostgreSQL."""
+    from tests.browser import jupyter_lab
+
+    before = os.environ.get(DB_URL_VARIABLE)
+    _set_db_url(url)  # the server takes it from the environment it starts in
+    try:
+        with jupyter_lab(course.root, home) as server:
+            _set_db_url(before)
+            yield server
+    finally:
+        _set_db_url(before)
 
 
 def _recorded(course) -> set[str]:
@@ -87,12 +121,13 @@ def graded_on_postgres(tmp_path_factory, postgres):
     before, since = _recorded(course), state_file(course, ASSIGNMENT).stat().st_mtime
     cluster = Cluster(tmp_path_factory.mktemp("pg_cluster"), first_uid=64050 + 100 * WORKER)
     try:
-        second = subprocess.Popen([str(BIN / "mllab"), "autograde", ASSIGNMENT, "--scheduler", cluster.address,
-                                   "--force"], cwd=course.root, env=_env(postgres), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
-        _wait_for_a_new_result(course, since, second)
-        _grade_by_hand(postgres, "perfect", 2.0)  # while the second run grades (and rewrites) the class
-        out, err = second.communicate(timeout=900)
+        with _formgrader(course, postgres, tmp_path_factory.mktemp("pg_formgrader")) as server:
+            second = subprocess.Popen([str(BIN / "mllab"), "autograde", ASSIGNMENT, "--scheduler", cluster.address,
+                                       "--force"], cwd=course.root, env=_env(postgres), stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+            _wait_for_a_new_result(course, since, second)
+            _grade_in_the_formgrader(server, "perfect", 2.0)  # while the second run grades (and rewrites) the class
+            out, err = second.communicate(timeout=900)
     finally:
         cluster.stop()
     return course, postgres, first, (second.returncode, out, err), before
