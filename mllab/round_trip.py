@@ -18,7 +18,7 @@ from mllab.classes.demo import demo_class
 from mllab.classes.exchange_students import ExchangeStudent
 from mllab.course import exchange
 from mllab.course import nbgrader_steps as steps
-from mllab.course.paths import DB_URL_VARIABLE, Course, copy_course
+from mllab.course.paths import DB_URL_VARIABLE, Course, copy_course, course_config
 from mllab.errors import UsageError
 from mllab.report.write import write_report
 
@@ -41,8 +41,6 @@ def roster_students(course: Course) -> list[str]:
 
 
 def course_id(course: Course) -> str:
-    from mllab.autograde.record import course_config
-
     return course_config(course).CourseDirectory.course_id
 
 

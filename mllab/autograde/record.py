@@ -29,10 +29,9 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SAWarning
-from traitlets.config.loader import PyFileConfigLoader
 
 from mllab.course.deadlines import Extension, check_students, deadlines, gradebook_duedate, read_extensions
-from mllab.course.paths import ASSIGNMENTS, Course
+from mllab.course.paths import ASSIGNMENTS, Course, course_config
 from mllab.errors import MllabError
 
 
@@ -44,11 +43,6 @@ class GradebookUnavailable(MllabError):
 
 def staging_dir(course: Course, assignment: str) -> Path:
     return course.root / ".mllab" / "staged" / assignment
-
-
-def course_config(course: Course):
-    """The course's nbgrader configuration, as nbgrader itself reads it."""
-    return PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
 
 
 class _DeferredCommit:

@@ -75,9 +75,9 @@ def nbgrader_config(workspace: Course, settings: Settings):
     """The course's nbgrader config, with Execute replaced by GuardedExecute."""
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
-    from traitlets.config.loader import PyFileConfigLoader
+    from mllab.course.paths import course_config
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(workspace.root)).load_config()
+    config = course_config(workspace)
     chain = config.Autograde.get("autograde_preprocessors") or Autograde.autograde_preprocessors.default()
     config.Autograde.autograde_preprocessors = [GuardedExecute if p is Execute else p for p in chain]
     config.CourseDirectory.db_url = f"sqlite:///{workspace.gradebook}"  # never the course's own database

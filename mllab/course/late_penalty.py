@@ -11,7 +11,6 @@ from pathlib import Path
 
 from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Float, Int
-from traitlets.config.loader import PyFileConfigLoader
 
 DAY = 24 * 60 * 60
 
@@ -41,7 +40,9 @@ class PercentPerStartedDay(LateSubmissionPlugin):
 
 def late_rule(root: Path) -> str:
     """The late rule the course's nbgrader_config.py sets, in words."""
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    from mllab.course.paths import Course, course_config
+
+    config = course_config(Course(root))
     plugin = config.AssignLatePenalties.get("plugin_class")
     if isinstance(plugin, type) and issubclass(plugin, PercentPerStartedDay):
         return plugin(config=config).rule()

@@ -80,6 +80,13 @@ class Course:
         return self.feedback / student / assignment
 
 
+def course_config(course: Course):
+    """The course's nbgrader configuration (nbgrader_config.py), as nbgrader itself reads it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+
+
 def check_assignment(course: Course, assignment: str) -> str:
     """Return ``assignment`` if the course has its source notebook, else raise a UsageError."""
     if not course.source_notebook(assignment).is_file():
