@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # nbgrader calls `alembic` and starts the `python3` kernel from PATH: the venv's bin/ comes first.
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: venv browser sandbox demo test bench bench-class clean
+.PHONY: venv browser sandbox demo test bench bench-class bench-report clean
 
 venv: $(STAMP)
 
@@ -41,6 +41,9 @@ bench: $(STAMP)
 
 bench-class: $(STAMP) sandbox
 	$(RUN) $(BIN)/python bench/bench_class.py
+
+bench-report: $(STAMP) sandbox
+	$(RUN) $(BIN)/python bench/bench_report.py
 
 clean:
 	rm -rf $(VENV) submitted autograded/*/ feedback/*/ gradebook.db grades.csv reports .mllab

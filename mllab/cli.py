@@ -50,8 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     roster = sub.add_parser("import-roster", help="check a roster CSV (id,first_name,last_name,email,lms_user_id) "
                             "and import it into the gradebook")
     roster.add_argument("roster", type=Path)
-    report = sub.add_parser("report", help="write reports/<assignment>.html and .csv for TAs")
-    report.add_argument("assignment")
+    report = sub.add_parser("report", help="write reports/<assignment>.html and .csv files for TAs (or, with "
+                            "--course, reports/course.html over every assignment)")
+    report.add_argument("assignment", nargs="?")
+    report.add_argument("--course", action="store_true", dest="whole_course",
+                        help="one row per student over all assignments: who falls behind, which mistakes come back")
+    report.add_argument("--real-ids", action="store_true",
+                        help="name students by their real ids in the analytics (pseudonyms by default)")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")
     scores.add_argument("assignment")
     sub.add_parser("make-data", help="write the committed data files (the cat, the offline pet stand-in and the results tables)")
@@ -91,8 +96,9 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         entries = import_roster(course, args.roster)
         print(f"imported {len(entries)} students from {args.roster} into the gradebook")
     elif args.command == "report":
-        from mllab.report.write import write_report
-        print("\n".join(str(p) for p in write_report(course, check_assignment(course, args.assignment))))
+        from mllab.report.write import report_from_cli
+        print("\n".join(str(p) for p in report_from_cli(course, args.assignment, whole_course=args.whole_course,
+                                                        real_ids=args.real_ids)))
     elif args.command == "scores":
         from mllab.course.scores import assignment_scores, score_table
         print(score_table(assignment_scores(course, check_assignment(course, args.assignment))))

@@ -66,7 +66,7 @@ def collect_and_grade(course: Course, assignment: str, *, say: Callable[[str], N
     say(f"== feedback: nbgrader generate_feedback into {course.feedback}/, release_feedback into the exchange")
     steps.generate_feedback(course, assignment)
     exchange.release_feedback(course, assignment)
-    html, csv = write_report(course, assignment)
+    html, csv, *_ = write_report(course, assignment)
     say(f"students fetch their feedback with the Assignments tab or `nbgrader fetch_feedback {assignment} "
         f"--course {course_id(course)}`\nclass report: {html} (and {csv})")
     failed = [o.student for o in outcomes if o.status == "error"]

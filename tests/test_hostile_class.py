@@ -158,7 +158,8 @@ def test_restored_and_overruled_test_cells_are_recorded_and_reported(hostile_run
 
 
 def test_the_report_csv_names_the_restored_and_overruled_cells_of_each_student(hostile_run, tmp_path):
-    from mllab.report.class_report import collect, write_csv
+    from mllab.report.class_report import collect
+    from mllab.report.csv_files import write_csv
 
     course, *_ = hostile_run
     with write_csv(collect(course, ASSIGNMENT), tmp_path / "report.csv").open(encoding="utf-8", newline="") as f:
@@ -170,6 +171,6 @@ def test_the_report_csv_names_the_restored_and_overruled_cells_of_each_student(h
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx"])
 def test_a_csv_field_a_spreadsheet_would_run_as_a_formula_is_written_as_text(text):
-    from mllab.report.class_report import csv_text
+    from mllab.report.csv_files import csv_text
 
     assert csv_text(text) == "'" + text and csv_text("perfect") == "perfect"

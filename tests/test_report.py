@@ -84,7 +84,7 @@ def report(tmp_path_factory) -> Report:
     save_outcomes(course, ASSIGNMENT, {FLAGGED: Outcome(FLAGGED, "timeout", 12.5, HOSTILE_DETAIL)})
     gradebook = _read_gradebook(course)
     before = _fingerprints(course)
-    html, table = write_report(course, ASSIGNMENT)
+    html, table, *_ = write_report(course, ASSIGNMENT)
     with table.open(encoding="utf-8", newline="") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     return Report(course, html, rows, gradebook, before == _fingerprints(course))
@@ -194,7 +194,8 @@ def test_the_manual_backlog_counts_the_five_written_answers_of_graded_students(r
 def test_the_report_renders_its_sections_and_tables_and_a_screenshot_is_kept(page):
     assert page["headings"] == ["Score distribution", "Pass rate per test cell", "Most frequent failure messages",
                                 "Submissions whose grading failed or needed attention",
-                                "Restored and overruled test cells", "Manual grading backlog", "Late submissions",
+                                "Named mistakes: what the class got wrong", "Sub-checks passed", "Item statistics",
+                                "Students × test cells", "Restored and overruled test cells", "Manual grading backlog", "Late submissions",
                                 "All students"]
     assert page["visible"] and page["pass"] and page["failures"] and page["attention"]
     assert (ARTIFACTS / SCREENSHOT).stat().st_size > 50_000
@@ -209,7 +210,8 @@ def test_the_cli_writes_both_files_and_explains_a_missing_gradebook_or_assignmen
     monkeypatch.chdir(report.course.root)
     assert main(["report", ASSIGNMENT]) == 0
     html = report.html.resolve()
-    assert capsys.readouterr().out.split() == [str(html), str(html.with_suffix(".csv"))]
+    analytics = [html.with_name(f"{ASSIGNMENT}-{table}.csv") for table in ("mistakes", "subchecks", "items", "heatmap")]
+    assert capsys.readouterr().out.split() == [str(html), str(html.with_suffix(".csv")), *map(str, analytics)]
     assert main(["report", "no_such_assignment"]) == UsageError.exit_code
     assert "unknown assignment 'no_such_assignment'" in capsys.readouterr().err
     monkeypatch.chdir(copy_course(tmp_path / "fresh").root)

@@ -90,11 +90,17 @@ class Verdict:
     points: float
     printed: str = ""
     failure: str = ""
+    parts: tuple = ()  # the sub-checks' findings (mllab.grading.findings.PartFinding)
+
+    def record(self, call: HiddenCall) -> dict:
+        """What the autograded notebook's metadata keeps of this cell (see mllab.grading.findings)."""
+        return {"check": call.name, "points": self.points, "max_points": call.points,
+                "parts": [p.as_record() for p in self.parts], "failure": self.failure.split("\n")[0][:300]}
 
 
 def rerun(call: HiddenCall, calls: list[dict] | None) -> Verdict:
     """Run the hidden check here, answering its calls to student functions from ``calls``."""
-    from mllab.grading import transcript
+    from mllab.grading import findings, transcript
 
     if calls is None:
         return Verdict(0.0, failure="this check left no record in the notebook's run: the test cell did not run "
@@ -103,15 +109,17 @@ def rerun(call: HiddenCall, calls: list[dict] | None) -> Verdict:
     if check is None or not hasattr(check, "__wrapped__"):
         return Verdict(0.0, failure=f"{call.name} is not a graded check")
     printed = io.StringIO()
-    with transcript.replaying(calls), contextlib.redirect_stdout(printed), warnings.catch_warnings():
+    with (transcript.replaying(calls), findings.collecting() as parts, contextlib.redirect_stdout(printed),
+          warnings.catch_warnings()):
         warnings.simplefilter("ignore")
         try:
             points = check(*[None] * call.arity, points=call.points)
         except AssertionError as failure:
-            return Verdict(0.0, printed.getvalue(), str(failure))
+            return Verdict(0.0, printed.getvalue(), str(failure), tuple(parts))
         except Exception as error:  # noqa: BLE001 - a record that breaks the check earns nothing
-            return Verdict(0.0, printed.getvalue(), f"the recorded answers could not be checked ({error!r})")
-    return Verdict(float(points), printed.getvalue())
+            return Verdict(0.0, printed.getvalue(), f"the recorded answers could not be checked ({error!r})",
+                           tuple(parts))
+    return Verdict(float(points), printed.getvalue(), parts=tuple(parts))
 
 
 def _error(message: str) -> NotebookNode:
@@ -149,26 +157,31 @@ class JudgeTestCells(NbGraderPreprocessor):
     """Re-decide every hidden check outside the kernel; keep the lower score; drop the transcripts."""
 
     def preprocess(self, nb, resources):
-        overruled = []
+        overruled, found = [], {}
         with measure("judge"):
             for cell in nb.cells:
-                if _is_test_cell(cell) and self._judge(cell):
+                if _is_test_cell(cell) and self._judge(cell, found):
                     overruled.append(cell.metadata["nbgrader"]["grade_id"])
                 strip_transcripts(cell)
-        nb.metadata.setdefault("mllab", {})["overruled_cells"] = overruled
+        record = nb.metadata.setdefault("mllab", {})
+        record["overruled_cells"] = overruled
+        record["findings"] = found  # grade_id -> the judge's sub-checks and named mistakes
         return nb, resources
 
-    def _judge(self, cell: NotebookNode) -> bool:
-        """Judge one test cell; True if the kernel's score was higher and the cell was rewritten."""
+    def _judge(self, cell: NotebookNode, found: dict) -> bool:
+        """Judge one test cell and keep its findings; True if the kernel's score was higher and the cell
+        was rewritten."""
+        call = hidden_call(cell.source)
+        verdict = rerun(call, transcript_of(cell, call.name)) if call else None
+        if verdict is not None:
+            found[cell.metadata["nbgrader"]["grade_id"]] = verdict.record(call)
         try:
             kernel_points, _ = determine_grade(cell, self.log)
         except ValueError as error:  # e.g. a "partial credit" above the cell's points: nbgrader would crash
             cell.outputs = [_error(f"this test cell's result is not a valid score ({error})")]
             return True
-        call = hidden_call(cell.source)
-        if call is None:
+        if verdict is None:
             return False
-        verdict = rerun(call, transcript_of(cell, call.name))
         if kernel_points is None or verdict.points >= kernel_points - 1e-9:
             return False
         self.log.warning("%s: the kernel's check gave %s points, the judge %s", cell.metadata.nbgrader["grade_id"],

@@ -58,7 +58,9 @@ import torch
 
 from mllab.checks.common import expect_one_of, generator, numpy_generator, own_result, recorded
 from mllab.checks.common import quiet as _quiet
+from mllab.grading import findings
 from mllab.grading.compare import expect_close
+from mllab.grading.findings import Mistake, mistake
 from mllab.grading.scoring import Part, score
 from mllab.grading.values import describe
 
@@ -119,18 +121,23 @@ def _psnr_mistakes(a, b, data_range):
     x, y = _t64(a), _t64(b)
     mse, r2 = ((x - y) ** 2).mean(), data_range ** 2
     mistakes = {
-        "you use the natural log (log / np.log); PSNR uses log10": 10 * torch.log(r2 / mse),
-        "20·log10 goes with data_range / RMSE; with data_range² / MSE it is 10·log10": 20 * torch.log10(r2 / mse),
-        "data_range is not squared: PSNR = 10·log10(data_range² / MSE)": 10 * torch.log10(data_range / mse),
-        "you divide by the RMSE; 10·log10(data_range² / MSE) divides by the MSE (the mean of the squared "
-        "differences, no square root)": 10 * torch.log10(r2 / mse.sqrt()),
-        "data_range is ignored (you assume 255): use the data_range argument": 10 * torch.log10(255.0 ** 2 / mse),
-        "data_range is ignored (you assume 1.0): use the data_range argument": 10 * torch.log10(1 / mse),
+        mistake("psnr.natural_log", "you use the natural log (log / np.log); PSNR uses log10"):
+            10 * torch.log(r2 / mse),
+        mistake("psnr.twenty_log10", "20·log10 goes with data_range / RMSE; with data_range² / MSE it is 10·log10"):
+            20 * torch.log10(r2 / mse),
+        mistake("psnr.range_not_squared", "data_range is not squared: PSNR = 10·log10(data_range² / MSE)"):
+            10 * torch.log10(data_range / mse),
+        mistake("psnr.rmse_not_mse", "you divide by the RMSE; 10·log10(data_range² / MSE) divides by the MSE (the "
+                "mean of the squared differences, no square root)"): 10 * torch.log10(r2 / mse.sqrt()),
+        mistake("psnr.ignores_data_range", "data_range is ignored (you assume 255): use the data_range argument"):
+            10 * torch.log10(255.0 ** 2 / mse),
+        mistake("psnr.ignores_data_range", "data_range is ignored (you assume 1.0): use the data_range argument"):
+            10 * torch.log10(1 / mse),
     }
     if x.ndim == 4 and len(x) > 1:
         per_image = ((x - y) ** 2).flatten(1).mean(1)
-        mistakes["you average one PSNR per image; psnr_db takes ONE mean squared error over all elements "
-                 "of the batch"] = (10 * torch.log10(r2 / per_image)).mean()
+        mistakes[mistake("psnr.per_image_mean", "you average one PSNR per image; psnr_db takes ONE mean squared error "
+                         "over all elements of the batch")] = (10 * torch.log10(r2 / per_image)).mean()
     return mistakes
 
 
@@ -215,17 +222,21 @@ def _iou_mistakes(boxes1, boxes2):
     pixel1, pixel2, pixel_sides = _iou_terms(boxes1, boxes2, plus=1.0)
     pixel_inter = pixel_sides.clamp(min=0).prod(-1)
     return {
-        "you add 1 to the widths and heights (the pixel convention); these are continuous coordinates: "
-        "area = (x2 − x1)·(y2 − y1)": pixel_inter / (pixel1 + pixel2 - pixel_inter),
-        "the intersection's width and height are not clamped at 0: boxes that do not overlap must give IoU 0":
-            raw / (area1 + area2 - raw),
-        "you clamp the intersection's AREA at 0; clamp its width and its height separately (two negative "
-        "sides give a positive product)": raw.clamp(min=0) / (area1 + area2 - raw.clamp(min=0)),
-        "the union is area1 + area2: subtract the intersection (it is counted twice)": inter / (area1 + area2),
-        "you divide by the smaller area; IoU divides by the union": inter / torch.minimum(area1, area2),
-        "the matrix is transposed: row i, column j is IoU(boxes1[i], boxes2[j]), an N×M matrix": iou.T,
-        "you compute the IoU of the pairs (boxes1[i], boxes2[i]) only; box_iou returns the N×M matrix of "
-        "all pairs": iou.diagonal(),
+        mistake("iou.pixel_plus_one", "you add 1 to the widths and heights (the pixel convention); these are "
+                "continuous coordinates: area = (x2 − x1)·(y2 − y1)"): pixel_inter / (pixel1 + pixel2 - pixel_inter),
+        mistake("iou.unclamped_overlap", "the intersection's width and height are not clamped at 0: boxes that do "
+                "not overlap must give IoU 0"): raw / (area1 + area2 - raw),
+        mistake("iou.clamped_area", "you clamp the intersection's AREA at 0; clamp its width and its height "
+                "separately (two negative sides give a positive product)"):
+            raw.clamp(min=0) / (area1 + area2 - raw.clamp(min=0)),
+        mistake("iou.union_is_sum", "the union is area1 + area2: subtract the intersection (it is "
+                "counted twice)"): inter / (area1 + area2),
+        mistake("iou.divides_by_smaller_area", "you divide by the smaller area; IoU divides by the union"):
+            inter / torch.minimum(area1, area2),
+        mistake("iou.transposed", "the matrix is transposed: row i, column j is IoU(boxes1[i], boxes2[j]), an N×M "
+                "matrix"): iou.T,
+        mistake("iou.pairs_by_index", "you compute the IoU of the pairs (boxes1[i], boxes2[i]) only; box_iou returns "
+                "the N×M matrix of all pairs"): iou.diagonal(),
     }
 
 
@@ -321,12 +332,14 @@ def _fbeta_mistakes(preds, target, beta):
     counts = (hard * t).sum(), (hard * (1 - t)).sum(), ((1 - hard) * t).sum()
     soft = (p * t).sum(), (p * (1 - t)).sum(), ((1 - p) * t).sum()
     return {
-        "beta is not squared: F_β = (1 + β²)·P·R / (β²·P + R)": _f_from_counts(*counts, beta),
-        "precision and recall are swapped (or β² weighs the wrong one): F_β = (1 + β²)·P·R / (β²·P + R), "
-        "so β > 1 favours RECALL": _f_from_counts(*counts, 1 / beta ** 2),
-        "you always compute F1; use beta: F_β = (1 + β²)·P·R / (β²·P + R)": _f_from_counts(*counts, 1.0),
-        "the threshold is not applied: you count with the probabilities (soft counts); a prediction is "
-        "positive when p > 0.5": _f_from_counts(*soft, beta ** 2),
+        mistake("fbeta.beta_not_squared", "beta is not squared: F_β = (1 + β²)·P·R / (β²·P + R)"):
+            _f_from_counts(*counts, beta),
+        mistake("fbeta.precision_recall_swapped", "precision and recall are swapped (or β² weighs the wrong one): "
+                "F_β = (1 + β²)·P·R / (β²·P + R), so β > 1 favours RECALL"): _f_from_counts(*counts, 1 / beta ** 2),
+        mistake("fbeta.always_f1", "you always compute F1; use beta: F_β = (1 + β²)·P·R / (β²·P + R)"):
+            _f_from_counts(*counts, 1.0),
+        mistake("fbeta.no_threshold", "the threshold is not applied: you count with the probabilities (soft "
+                "counts); a prediction is positive when p > 0.5"): _f_from_counts(*soft, beta ** 2),
     }
 
 
@@ -335,8 +348,8 @@ def _fbeta_threshold_mistakes(preds, target, beta):
     at_least = (p >= 0.5).double()
     counts = (at_least * t).sum(), (at_least * (1 - t)).sum(), ((1 - at_least) * t).sum()
     return {**_fbeta_mistakes(preds, target, beta),
-            "a probability of exactly 0.5 counts as positive here; positive means p > 0.5 (strictly), so 0.5 is "
-            "negative": _f_from_counts(*counts, beta ** 2)}
+            mistake("fbeta.half_is_positive", "a probability of exactly 0.5 counts as positive here; positive means "
+                    "p > 0.5 (strictly), so 0.5 is negative"): _f_from_counts(*counts, beta ** 2)}
 
 
 @recorded
@@ -396,21 +409,22 @@ def _fft_ref(pred, target, base):
 def _fft_mistakes(pred, target, base):
     base = base or "l1"
     return {
-        "the FFT runs over the last axis (the features); the time axis is dim=1":
+        mistake("fft.wrong_axis", "the FFT runs over the last axis (the features); the time axis is dim=1"):
             _fft_value(pred, target, base, partial(_fft, dim=-1)),
-        "the FFT runs over dim 0 (the batch); the time axis is dim=1":
+        mistake("fft.wrong_axis", "the FFT runs over dim 0 (the batch); the time axis is dim=1"):
             _fft_value(pred, target, base, partial(_fft, dim=0)),
-        "the FFT uses norm='backward' (torch's default); use norm='forward' (divides by the length)":
-            _fft_value(pred, target, base, partial(_fft, norm="backward")),
-        "the FFT uses norm='ortho'; use norm='forward' (divides by the length)":
+        mistake("fft.wrong_norm", "the FFT uses norm='backward' (torch's default); use norm='forward' (divides by "
+                "the length)"): _fft_value(pred, target, base, partial(_fft, norm="backward")),
+        mistake("fft.wrong_norm", "the FFT uses norm='ortho'; use norm='forward' (divides by the length)"):
             _fft_value(pred, target, base, partial(_fft, norm="ortho")),
-        "the time-domain term base(pred, target) is missing": _fft_value(pred, target, base, time=False),
-        "you compare magnitudes |P| and |T|; compare the real parts and the imaginary parts separately":
-            _fft_value(pred, target, base, magnitude=True),
-        "you use rfft (half the spectrum); use torch.fft.fft (the full spectrum)":
+        mistake("fft.no_time_term", "the time-domain term base(pred, target) is missing"):
+            _fft_value(pred, target, base, time=False),
+        mistake("fft.compares_magnitudes", "you compare magnitudes |P| and |T|; compare the real parts and the "
+                "imaginary parts separately"): _fft_value(pred, target, base, magnitude=True),
+        mistake("fft.rfft_instead", "you use rfft (half the spectrum); use torch.fft.fft (the full spectrum)"):
             _fft_value(pred, target, base, lambda x: torch.fft.rfft(x, dim=1, norm="forward")),
-        f"base={base!r} is not applied: 'l1' is the mean absolute difference, 'l2' the mean squared difference":
-            _fft_value(pred, target, {"l1": "l2", "l2": "l1"}[base]),
+        mistake("fft.wrong_base", f"base={base!r} is not applied: 'l1' is the mean absolute difference, 'l2' the "
+                "mean squared difference"): _fft_value(pred, target, {"l1": "l2", "l2": "l1"}[base]),
     }
 
 
@@ -439,14 +453,16 @@ def _chamfer_mistakes(a, b):
     d = _squared_distances(a, b)
     a_to_b, b_to_a = d.min(1).values, d.min(0).values
     return {
-        "one-sided: only the a → b term (mean over a of the squared distance to the nearest b); Chamfer "
-        "adds the b → a term": a_to_b.mean(),
-        "one-sided: only the b → a term (mean over b of the squared distance to the nearest a); Chamfer "
-        "adds the a → b term": b_to_a.mean(),
-        "unsquared distances: this Chamfer distance uses SQUARED Euclidean distances (as PyTorch3D)":
-            a_to_b.sqrt().mean() + b_to_a.sqrt().mean(),
-        "you average the two directions (÷ 2); the Chamfer distance is their SUM": (a_to_b.mean() + b_to_a.mean()) / 2,
-        "you sum over the points; each direction is a MEAN over its points": a_to_b.sum() + b_to_a.sum(),
+        mistake("chamfer.one_sided", "one-sided: only the a → b term (mean over a of the squared distance to the "
+                "nearest b); Chamfer adds the b → a term"): a_to_b.mean(),
+        mistake("chamfer.one_sided", "one-sided: only the b → a term (mean over b of the squared distance to the "
+                "nearest a); Chamfer adds the a → b term"): b_to_a.mean(),
+        mistake("chamfer.unsquared_distances", "unsquared distances: this Chamfer distance uses SQUARED Euclidean "
+                "distances (as PyTorch3D)"): a_to_b.sqrt().mean() + b_to_a.sqrt().mean(),
+        mistake("chamfer.halved", "you average the two directions (÷ 2); the Chamfer distance is their SUM"):
+            (a_to_b.mean() + b_to_a.mean()) / 2,
+        mistake("chamfer.sum_not_mean", "you sum over the points; each direction is a MEAN over its points"):
+            a_to_b.sum() + b_to_a.sum(),
     }
 
 
@@ -491,16 +507,19 @@ def _emd_mistakes(a, b):
     cost = squared.sqrt()
     on_squared = _assignment(squared)
     return {
-        "nearest neighbours, not a one-to-one matching: several points of a may go to the same point of b; "
-        "find the optimal assignment (e.g. scipy.optimize.linear_sum_assignment)": cost.min(1).values.mean(),
-        "nearest neighbours from b, not a one-to-one matching; find the optimal assignment (e.g. "
-        "scipy.optimize.linear_sum_assignment)": cost.min(0).values.mean(),
-        "the points are matched by index (a[i] with b[i]); find the optimal one-to-one matching":
-            cost.diagonal().mean(),
-        "you match on SQUARED distances and return their mean; this EMD uses Euclidean (not squared) "
-        "distances": squared[on_squared].mean(),
-        "the matching minimises the squared distances; match on the Euclidean distances": cost[on_squared].mean(),
-        "you sum the matched distances; this EMD is their MEAN over the points": cost[_assignment(cost)].sum(),
+        mistake("emd.nearest_neighbour", "nearest neighbours, not a one-to-one matching: several points of a may go "
+                "to the same point of b; find the optimal assignment (e.g. scipy.optimize.linear_sum_assignment)"):
+            cost.min(1).values.mean(),
+        mistake("emd.nearest_neighbour", "nearest neighbours from b, not a one-to-one matching; find the optimal "
+                "assignment (e.g. scipy.optimize.linear_sum_assignment)"): cost.min(0).values.mean(),
+        mistake("emd.matched_by_index", "the points are matched by index (a[i] with b[i]); find the optimal "
+                "one-to-one matching"): cost.diagonal().mean(),
+        mistake("emd.squared_distances", "you match on SQUARED distances and return their mean; this EMD uses "
+                "Euclidean (not squared) distances"): squared[on_squared].mean(),
+        mistake("emd.matched_on_squared", "the matching minimises the squared distances; match on the Euclidean "
+                "distances"): cost[on_squared].mean(),
+        mistake("emd.sum_not_mean", "you sum the matched distances; this EMD is their MEAN over the points"):
+            cost[_assignment(cost)].sum(),
     }
 
 
@@ -554,16 +573,20 @@ def _gaussian_nll_mistakes(mu, var, target):
     log_v, squared = v.log(), (t - m) ** 2
     right = _gaussian_nll_ref(mu, var, target)
     return {
-        "NLL without the log-variance term: add 0.5·log var (without it the model can inflate var freely)":
-            (0.5 * squared / v).mean() + HALF_LOG_2PI,
-        "the constant 0.5·log(2π) is missing (full=False); this NLL is the full one": right - HALF_LOG_2PI,
-        "NLL without the log-variance term (and without the constant 0.5·log 2π)": (0.5 * squared / v).mean(),
-        "var is used as a standard deviation; var IS σ²: 0.5·(log var + (target − mu)²/var)":
-            (0.5 * (2 * log_v + squared / v ** 2)).mean() + HALF_LOG_2PI,
-        "the factor 0.5 is missing: 0.5·(log var + (target − mu)²/var) + 0.5·log(2π)":
-            (log_v + squared / v).mean() + HALF_LOG_2PI,
-        "the factor 0.5 is missing (everything is doubled, the constant too)": 2 * right,
-        "you sum over the elements; the loss is the mean": (0.5 * (log_v + squared / v) + HALF_LOG_2PI).sum(),
+        mistake("gaussian_nll.no_log_variance", "NLL without the log-variance term: add 0.5·log var (without it the "
+                "model can inflate var freely)"): (0.5 * squared / v).mean() + HALF_LOG_2PI,
+        mistake("gaussian_nll.no_constant", "the constant 0.5·log(2π) is missing (full=False); this NLL is the full "
+                "one"): right - HALF_LOG_2PI,
+        mistake("gaussian_nll.no_log_variance", "NLL without the log-variance term (and without the constant "
+                "0.5·log 2π)"): (0.5 * squared / v).mean(),
+        mistake("gaussian_nll.var_as_std", "var is used as a standard deviation; var IS σ²: 0.5·(log var + "
+                "(target − mu)²/var)"): (0.5 * (2 * log_v + squared / v ** 2)).mean() + HALF_LOG_2PI,
+        mistake("gaussian_nll.no_half", "the factor 0.5 is missing: 0.5·(log var + (target − mu)²/var) + "
+                "0.5·log(2π)"): (log_v + squared / v).mean() + HALF_LOG_2PI,
+        mistake("gaussian_nll.no_half", "the factor 0.5 is missing (everything is doubled, the constant too)"):
+            2 * right,
+        mistake("gaussian_nll.sum_not_mean", "you sum over the elements; the loss is the mean"):
+            (0.5 * (log_v + squared / v) + HALF_LOG_2PI).sum(),
     }
 
 
@@ -617,12 +640,13 @@ def _eikonal_mistakes(sdf, points):
     gradient = _sdf_gradient(_as_float64(sdf), points).detach()
     norm = gradient.norm(dim=1)
     return {
-        "you square the norm, (‖∇f‖² − 1)²; the eikonal term is (‖∇f‖ − 1)²":
+        mistake("eikonal.squared_norm", "you square the norm, (‖∇f‖² − 1)²; the eikonal term is (‖∇f‖ − 1)²"):
             ((norm ** 2 - 1) ** 2).mean(),
-        "you take |‖∇f‖ − 1|; the eikonal term squares it: (‖∇f‖ − 1)²": (norm - 1).abs().mean(),
-        "you penalise each partial derivative, (∂f/∂xᵢ − 1)²; the eikonal term is about the NORM of the "
-        "gradient: (‖∇f‖ − 1)²": ((gradient - 1) ** 2).mean(),
-        "you sum over the points; the loss is the mean": ((norm - 1) ** 2).sum(),
+        mistake("eikonal.absolute_not_squared", "you take |‖∇f‖ − 1|; the eikonal term squares it: (‖∇f‖ − 1)²"):
+            (norm - 1).abs().mean(),
+        mistake("eikonal.per_partial_derivative", "you penalise each partial derivative, (∂f/∂xᵢ − 1)²; the "
+                "eikonal term is about the NORM of the gradient: (‖∇f‖ − 1)²"): ((gradient - 1) ** 2).mean(),
+        mistake("eikonal.sum_not_mean", "you sum over the points; the loss is the mean"): ((norm - 1) ** 2).sum(),
     }
 
 
@@ -663,6 +687,14 @@ def _loss_and_parameter_gradient(eikonal_loss, sdf, points):
     return loss, _flat_parameter_gradient(sdf, loss)
 
 
+# the loss does not reach sdf's parameters: two faces of one mistake, one id
+EIKONAL_NO_GRAD_FN = mistake(
+    "eikonal.detached_gradient", "without a grad_fn, so it cannot train the SDF's parameters. Compute ∇f with "
+    "torch.autograd.grad(..., create_graph=True) and keep every later step in torch (no .detach(), .item(), .numpy())")
+EIKONAL_ZERO_GRADIENT = mistake("eikonal.detached_gradient",
+                                "the gradient is zero: is ∇f detached (create_graph=True missing)?")
+
+
 def _eikonal_gradient_part(eikonal_loss) -> Part:
     def check():
         g = generator(2803)
@@ -677,13 +709,9 @@ def _eikonal_gradient_part(eikonal_loss) -> Part:
             expect_close(loss, expected_loss.detach(), what=label, dtype=dtype,
                          mistakes=lambda: _eikonal_mistakes(sdf, points))
             if gradient is None:
-                raise AssertionError(
-                    f"{label}: eikonal_loss returned {describe(loss)} without a grad_fn, so it cannot train the "
-                    "SDF's parameters. Compute ∇f with torch.autograd.grad(..., create_graph=True) and keep every "
-                    "later step in torch (no .detach(), .item(), .numpy())")
+                raise findings.fail(EIKONAL_NO_GRAD_FN, f"{label}: eikonal_loss returned {describe(loss)} ")
             expect_close(gradient, expected, what=f"the gradient of {label} with respect to the MLP's parameters",
-                    dtype=dtype, mistakes={"the gradient is zero: is ∇f detached (create_graph=True missing)?":
-                                           torch.zeros_like(expected)})
+                    dtype=dtype, mistakes={EIKONAL_ZERO_GRADIENT: torch.zeros_like(expected)})
     return Part("eikonal_loss trains the SDF (gradient with respect to its parameters)", check, 1)
 
 
@@ -772,35 +800,43 @@ def _accepted_curves(errors, uncertainty, steps):
     return [torch.subtract(*_curves(errors, uncertainty, ks)) for ks in _accepted_ks(len(errors), steps or 20)]
 
 
-def _curve_mistakes(errors, uncertainty, steps) -> dict:
+def _curve_mistakes(errors, uncertainty, steps) -> dict[Mistake, torch.Tensor]:
     ks = _accepted_ks(len(errors), steps or 20)[0]
     uncertain, oracle = _curves(errors, uncertainty, ks)
     return {
-        "you remove the LEAST uncertain samples first; remove the most uncertain ones first":
-            torch.subtract(*_curves(errors, uncertainty, ks, descending=False)),
-        "you return the uncertainty curve; subtract the oracle curve (the same removal ordered by the "
-        "true error)": uncertain,
-        "the oracle removes the LOWEST errors first; it removes the highest errors first":
-            torch.subtract(*_curves(errors, uncertainty, ks, oracle_descending=False)),
-        "the sign is flipped: the curve is uncertainty curve − oracle curve (≥ 0)": oracle - uncertain,
-        "k is rounded to the nearest whole number; remove k = ⌊i·N / steps⌋ samples (rounded down)":
+        mistake("sparsification.least_uncertain_first", "you remove the LEAST uncertain samples first; remove the "
+                "most uncertain ones first"): torch.subtract(*_curves(errors, uncertainty, ks, descending=False)),
+        mistake("sparsification.no_oracle", "you return the uncertainty curve; subtract the oracle curve (the same "
+                "removal ordered by the true error)"): uncertain,
+        mistake("sparsification.oracle_lowest_first", "the oracle removes the LOWEST errors first; it removes the "
+                "highest errors first"): torch.subtract(*_curves(errors, uncertainty, ks, oracle_descending=False)),
+        mistake("sparsification.sign_flipped", "the sign is flipped: the curve is uncertainty curve − oracle curve "
+                "(≥ 0)"): oracle - uncertain,
+        mistake("sparsification.k_rounded", "k is rounded to the nearest whole number; remove k = ⌊i·N / steps⌋ "
+                "samples (rounded down)"):
             torch.subtract(*_curves(errors, uncertainty, torch.round(_fractions(steps or 20) * len(errors)).long())),
     }
 
 
 def _fraction_mistakes(steps: int) -> dict:
     return {
-        "the fractions run from 0 to (steps − 1)/steps: torch.arange(steps) / steps (linspace(0, 1, steps) "
-        "ends at 1.0 and has the wrong spacing)": torch.linspace(0, 1, steps, dtype=F64),
-        "the fractions must not include 1.0 (removing every sample leaves no mean): torch.arange(steps) / "
-        "steps has steps values": torch.arange(steps + 1, dtype=F64) / steps,
-        "the fractions are reversed: they increase from 0": _fractions(steps).flip(0),
+        mistake("sparsification.fractions_linspace", "the fractions run from 0 to (steps − 1)/steps: "
+                "torch.arange(steps) / steps (linspace(0, 1, steps) ends at 1.0 and has the wrong spacing)"):
+            torch.linspace(0, 1, steps, dtype=F64),
+        mistake("sparsification.fractions_include_one", "the fractions must not include 1.0 (removing every sample "
+                "leaves no mean): torch.arange(steps) / steps has steps values"):
+            torch.arange(steps + 1, dtype=F64) / steps,
+        mistake("sparsification.fractions_reversed", "the fractions are reversed: they increase from 0"):
+            _fractions(steps).flip(0),
     }
+
+
+NOT_A_PAIR = mistake("sparsification.not_a_pair", "return a pair (fractions, curve)")
 
 
 def _pair(result, what: str):
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise AssertionError(f"{what} returned {describe(result)}; return a pair (fractions, curve)")
+        raise findings.fail(NOT_A_PAIR, f"{what} returned {describe(result)}; ")
     return result
 
 
@@ -845,11 +881,15 @@ def _ause_mistakes(errors, uncertainty, steps) -> dict:
     fractions = _fractions(steps or 20)
     curve = _accepted_curves(errors, uncertainty, steps)[0]
     mistakes = {
-        "you return the mean of the curve; AUSE is its area: torch.trapezoid(curve, fractions)": curve.mean(),
-        "you integrate with dx = 1; pass the fractions: torch.trapezoid(curve, fractions)": torch.trapezoid(curve),
+        mistake("ause.mean_not_area", "you return the mean of the curve; AUSE is its area: torch.trapezoid(curve, "
+                "fractions)"): curve.mean(),
+        mistake("ause.unit_spacing", "you integrate with dx = 1; pass the fractions: torch.trapezoid(curve, "
+                "fractions)"): torch.trapezoid(curve),
     }
     for explanation, wrong_curve in _curve_mistakes(errors, uncertainty, steps).items():
-        mistakes[f"the curve you integrate is wrong: {explanation}"] = torch.trapezoid(wrong_curve, fractions)
+        # the curve's own mistake (the same id as in sparsification_check): AUSE integrates that curve
+        wrong = mistake(explanation.id, f"the curve you integrate is wrong: {explanation}")
+        mistakes[wrong] = torch.trapezoid(wrong_curve, fractions)
     return mistakes
 
 

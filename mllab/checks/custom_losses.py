@@ -2,7 +2,9 @@
 
 Every check calls the student's code on fresh seeded inputs (several shapes, float32 and
 float64, plus edge cases) and compares with references computed here in float64. Each returns
-the cell's points as a plain float, or raises with the reason.
+the cell's points as a plain float, or raises with the reason. A typical mistake's explanation
+carries a stable id (``mistake(id, text)``, see mllab/grading/findings.py) so that the class report
+can count it; the same misconception of the same concept has the same id in every assignment.
 
 Conventions the checks hold the students to (the notebook must state the same ones; the stubs'
 docstrings come from mllab/checks/contracts/custom_losses.py, and every input fed here keeps them):
@@ -53,7 +55,9 @@ import torch
 from mllab.checks import common
 from mllab.checks.common import cases_part, expect_one_of, generator, library_result, own_result, recorded
 from mllab.checks.common import quiet as _quiet
+from mllab.grading import findings
 from mllab.grading.compare import expect_close
+from mllab.grading.findings import mistake
 from mllab.grading.scoring import Part, require_own, score
 from mllab.grading.tracer import LibraryCalls
 from mllab.grading.values import describe, to_array
@@ -98,11 +102,12 @@ def _rmse_ref(pred, target):
 def _rmse_mistakes(pred, target):
     d = (pred - target).double()
     return {
-        "you return the MSE: the RMSE is its square root": (d ** 2).mean(),
-        "you take the root of the SUM of squares; RMSE = sqrt(MEAN of the squared errors)": (d ** 2).sum().sqrt(),
-        "you divide the root of the sum of squares by n; divide inside the root (sqrt of the mean)":
-            (d ** 2).sum().sqrt() / d.numel(),
-        "this is the MAE (the mean of |error|), not the RMSE": d.abs().mean(),
+        mistake("rmse.mse_instead", "you return the MSE: the RMSE is its square root"): (d ** 2).mean(),
+        mistake("rmse.root_of_sum", "you take the root of the SUM of squares; RMSE = sqrt(MEAN of the squared "
+                "errors)"): (d ** 2).sum().sqrt(),
+        mistake("rmse.divided_outside_root", "you divide the root of the sum of squares by n; divide inside the "
+                "root (sqrt of the mean)"): (d ** 2).sum().sqrt() / d.numel(),
+        mistake("rmse.mae_instead", "this is the MAE (the mean of |error|), not the RMSE"): d.abs().mean(),
     }
 
 
@@ -139,11 +144,12 @@ def _r2_mistakes(pred, target):
     ss_tot = ((t - t.mean()) ** 2).sum()
     pc, tc = p - p.mean(), t - t.mean()
     return {
-        "you return SS_res / SS_tot; R² is 1 − SS_res / SS_tot": ss_res / ss_tot,
-        "the total sum of squares is taken around the PREDICTIONS (are pred and target swapped?); "
-        "R² compares with the spread of the TARGET around its mean": 1 - ss_res / (pc ** 2).sum(),
-        "this is the squared Pearson correlation; R² = 1 − SS_res / SS_tot also penalises bias and scale":
-            (pc * tc).sum() ** 2 / ((pc ** 2).sum() * (tc ** 2).sum()),
+        mistake("r2.one_minus_missing", "you return SS_res / SS_tot; R² is 1 − SS_res / SS_tot"): ss_res / ss_tot,
+        mistake("r2.pred_target_swapped", "the total sum of squares is taken around the PREDICTIONS (are pred and "
+                "target swapped?); R² compares with the spread of the TARGET around its mean"):
+            1 - ss_res / (pc ** 2).sum(),
+        mistake("r2.squared_correlation", "this is the squared Pearson correlation; R² = 1 − SS_res / SS_tot also "
+                "penalises bias and scale"): (pc * tc).sum() ** 2 / ((pc ** 2).sum() * (tc ** 2).sum()),
     }
 
 
@@ -181,18 +187,30 @@ def _nll_ref(probs, target):
     return -_picked(probs, target).log().mean()
 
 
-def _likelihood_mistakes(probs, target):
+def _likelihood_mistakes(probs, target, concept: str = "cross_entropy") -> dict:
+    """The typical mistakes of -mean(log p[target]) on probabilities, their ids under ``concept``
+    (nll for nll_from_probs, cross_entropy for the categorical cross entropies)."""
     p = probs.double()
     right = -_picked(p, target).log()
     return {
-        "the result is -mean(p[target]): probabilities went straight into NLLLoss, which expects "
-        "LOG-probabilities (hence a negative 'loss'); pass probs.log()": -_picked(p, target).mean(),
-        "you sum over the samples; the loss is the MEAN over the N samples": right.sum(),
-        "the sign is wrong: the loss is the NEGATIVE log-likelihood": -right.mean(),
-        "you average over all N×C entries; average over the N samples only": right.sum() / p.numel(),
-        "softmax is applied to values that are already probabilities (cross_entropy / log_softmax "
-        "expect logits)": -torch.log_softmax(p, dim=1).gather(1, target[:, None]).mean(),
+        mistake(f"{concept}.probs_not_log", "the result is -mean(p[target]): probabilities went straight into "
+                "NLLLoss, which expects LOG-probabilities (hence a negative 'loss'); pass probs.log()"):
+            -_picked(p, target).mean(),
+        mistake(f"{concept}.sum_not_mean", "you sum over the samples; the loss is the MEAN over the N samples"):
+            right.sum(),
+        mistake(f"{concept}.wrong_sign", "the sign is wrong: the loss is the NEGATIVE log-likelihood"):
+            -right.mean(),
+        mistake(f"{concept}.mean_over_classes", "you average over all N×C entries; average over the N samples "
+                "only"): right.sum() / p.numel(),
+        mistake(f"{concept}.softmax_twice", "softmax is applied to values that are already probabilities "
+                "(cross_entropy / log_softmax expect logits)"):
+            -torch.log_softmax(p, dim=1).gather(1, target[:, None]).mean(),
     }
+
+
+def _nll_mistakes(probs, target) -> dict:
+    """The likelihood mistakes, named as nll_from_probs' (``nll.*``)."""
+    return _likelihood_mistakes(probs, target, concept="nll")
 
 
 @recorded
@@ -200,11 +218,23 @@ def nll_from_probs_check(nll_from_probs, *, points: float) -> float:
     """`nll_from_probs(probs, target)`: -mean(log p[target]); with or without torch.nn.NLLLoss."""
     run = lambda p, t: _free_result(nll_from_probs, p, t, what="nll_from_probs")
     return score([cases_part("nll_from_probs on probabilities and edge cases", run, lambda: _prob_cases(1201),
-                             reference=_nll_ref, mistakes=_likelihood_mistakes)], points=points)
+                             reference=_nll_ref, mistakes=_nll_mistakes)], points=points)
 
 
 def _clipped(probs):
     return probs.double().clamp(KERAS_EPSILON, 1 - KERAS_EPSILON)
+
+
+LOG_OF_ZERO = mistake(
+    "cross_entropy.log_of_zero_nan",
+    "y·log p is 0·log 0 = nan where a class that is not the true one has probability exactly 0; use "
+    "torch.xlogy(y, p), which is 0 there, or take the log of the true class's probability only")
+
+
+def _log_of_zero_nan(result, probs, *, what: str) -> bool:
+    """Whether a single-number result is nan on probabilities with exact zeros (0·log 0)."""
+    got = to_array(result, what=what)
+    return got.size == 1 and bool(np.isnan(got).all()) and bool((probs == 0).any())
 
 
 def _ce_part(name: str, get_result: Callable, cases: Callable, mistakes: Callable) -> Part:
@@ -213,8 +243,15 @@ def _ce_part(name: str, get_result: Callable, cases: Callable, mistakes: Callabl
         for label, dtype, y, probs, target in cases():
             exact = _nll_ref(probs, target)
             clipped = -_picked(_clipped(probs), target).log().mean()
-            expect_one_of(get_result(y, probs), [exact, clipped], what=label, dtype=dtype,
-                          mistakes=lambda: mistakes(probs, target))
+            result = get_result(y, probs)
+            try:
+                expect_one_of(result, [exact, clipped], what=label, dtype=dtype,
+                              mistakes=lambda: mistakes(probs, target))
+            except AssertionError:
+                if _log_of_zero_nan(result, probs, what=label):
+                    raise findings.fail(LOG_OF_ZERO, f"{label} gave a non-finite value (nan) where the answer "
+                                                     f"is finite ({round(float(exact), 6)}): ") from None
+                raise
     return Part(name, check)
 
 
@@ -274,24 +311,30 @@ def _weighted_bce_mistakes(logits, target, pos_weight):
     x, t, w = logits.double(), target.double(), pos_weight.double()
     log_p, log_not_p = torch.nn.functional.logsigmoid(x), torch.nn.functional.logsigmoid(-x)
     return {
-        "pos_weight was passed as weight=: weight multiplies the loss of EVERY element (a plain "
-        "rescaling), pos_weight multiplies only the positive term y·log σ(x), which is what "
-        "counters the class imbalance; use BCEWithLogitsLoss(pos_weight=...)":
+        mistake("weighted_bce.weight_for_pos_weight", "pos_weight was passed as weight=: weight multiplies the "
+                "loss of EVERY element (a plain rescaling), pos_weight multiplies only the positive term "
+                "y·log σ(x), which is what counters the class imbalance; use BCEWithLogitsLoss(pos_weight=...)"):
             torch.nn.BCEWithLogitsLoss(weight=w)(x, t),
-        "pos_weight is ignored: the result is the unweighted BCE": torch.nn.BCEWithLogitsLoss()(x, t),
-        "pos_weight multiplies the NEGATIVE term; it belongs to the positive term y·log σ(x)":
-            -(t * log_p + w * (1 - t) * log_not_p).mean(),
-        "you sum over the elements; the loss is the mean": -(w * t * log_p + (1 - t) * log_not_p).sum(),
-        "sigmoid is applied twice: BCEWithLogitsLoss applies it itself, pass the raw logits":
-            torch.nn.BCEWithLogitsLoss(pos_weight=w)(torch.sigmoid(x), t),
+        mistake("weighted_bce.pos_weight_ignored", "pos_weight is ignored: the result is the unweighted BCE"):
+            torch.nn.BCEWithLogitsLoss()(x, t),
+        mistake("weighted_bce.pos_weight_on_negative", "pos_weight multiplies the NEGATIVE term; it belongs to "
+                "the positive term y·log σ(x)"): -(t * log_p + w * (1 - t) * log_not_p).mean(),
+        mistake("weighted_bce.sum_not_mean", "you sum over the elements; the loss is the mean"):
+            -(w * t * log_p + (1 - t) * log_not_p).sum(),
+        mistake("weighted_bce.sigmoid_twice", "sigmoid is applied twice: BCEWithLogitsLoss applies it itself, "
+                "pass the raw logits"): torch.nn.BCEWithLogitsLoss(pos_weight=w)(torch.sigmoid(x), t),
     }
+
+
+LOG_SIGMOID_UNDERFLOW = mistake(
+    "weighted_bce.log_sigmoid_underflow",
+    "log(sigmoid(x)) underflows to log(0). Write log σ(x) = -softplus(-x) (or use logsigmoid, or the "
+    "max(x, 0) trick)")
 
 
 def _finite(result, *, what: str):
     if not np.all(np.isfinite(to_array(result, what=what))):
-        raise AssertionError(
-            f"{what} gives inf or nan for logits of ±100: log(sigmoid(x)) underflows to log(0). "
-            "Write log σ(x) = -softplus(-x) (or use logsigmoid, or the max(x, 0) trick)")
+        raise findings.fail(LOG_SIGMOID_UNDERFLOW, f"{what} gives inf or nan for logits of ±100: ")
     return result
 
 
@@ -341,19 +384,21 @@ def _kl_mistakes(p, q):
     pd, qd = p.double(), q.double()
     mistakes = {}
     if p.ndim == 1:
-        mistakes["for a single distribution (1-D) reduction='batchmean' (like 'mean') divides by its length; "
-                 "KL is the full sum here (reduction='sum', or add a batch dimension)"] = terms.sum() / terms.numel()
+        mistakes[mistake("kl.batchmean_on_single", "for a single distribution (1-D) reduction='batchmean' (like "
+                         "'mean') divides by its length; KL is the full sum here (reduction='sum', or add a batch "
+                         "dimension)")] = terms.sum() / terms.numel()
     mistakes.update({
-        "the arguments are swapped: this is KL(q‖p); kl_divergence(p, q) is Σ p·log(p/q) (with "
-        "KLDivLoss: input q.log(), target p)": _per_batch(_kl_terms(q, p), p),
-        "you divide by the number of ELEMENTS (reduction='mean'); average over the distributions "
-        "(reduction='batchmean')": terms.sum() / terms.numel(),
-        "KLDivLoss expects LOG-probabilities as its input: pass q.log(), not q":
+        mistake("kl.direction_swapped", "the arguments are swapped: this is KL(q‖p); kl_divergence(p, q) is "
+                "Σ p·log(p/q) (with KLDivLoss: input q.log(), target p)"): _per_batch(_kl_terms(q, p), p),
+        mistake("kl.mean_over_elements", "you divide by the number of ELEMENTS (reduction='mean'); average over "
+                "the distributions (reduction='batchmean')"): terms.sum() / terms.numel(),
+        mistake("kl.probs_not_log", "KLDivLoss expects LOG-probabilities as its input: pass q.log(), not q"):
             _per_batch(torch.xlogy(pd, pd) - pd * qd, p),
-        "the sign is wrong: KL(p‖q) = Σ p·log(p/q) ≥ 0": -_per_batch(terms, p),
+        mistake("kl.wrong_sign", "the sign is wrong: KL(p‖q) = Σ p·log(p/q) ≥ 0"): -_per_batch(terms, p),
     })
     if p.ndim == 2:
-        mistakes["you sum over the whole batch; divide by the number of distributions (batchmean)"] = terms.sum()
+        mistakes[mistake("kl.sum_not_batchmean", "you sum over the whole batch; divide by the number of "
+                         "distributions (batchmean)")] = terms.sum()
     return mistakes
 
 
@@ -396,20 +441,28 @@ def _batch_dice_ref(preds, targets, smooth=1e-6):
     return (1 - _per_sample_dice(preds, targets, smooth)).mean()
 
 
+DICE_COEFFICIENT_TEXT = "you return the Dice coefficient; the loss is 1 − Dice"
+NOT_AVERAGED = mistake("batch_dice.not_averaged", "batch_dice_loss returns one loss per sample; "
+                                                  "average them over the batch (a single number)")
+
+
 def _batch_dice_mistakes(preds, targets, smooth=1e-6):
     p, t = preds.double(), targets.double()
     per_sample = 1 - _per_sample_dice(p, t, smooth)
     pc, tc = p.flatten(2), t.flatten(2)
     per_channel = 1 - (2 * (pc * tc).sum(2) + smooth) / (pc.sum(2) + tc.sum(2) + smooth)
     return {
-        "you compute one Dice over the whole batch at once; compute one per sample (sum over all dims "
-        "but the batch dim), then average": 1 - (2 * (p * t).sum() + smooth) / (p.sum() + t.sum() + smooth),
-        "you sum the per-sample losses; take the mean over the batch": per_sample.sum(),
-        "you return the Dice coefficient; the loss is 1 − Dice": (1 - per_sample).mean(),
-        "smooth is missing from the numerator: (2·|X∩Y| + smooth) / (|X| + |Y| + smooth)":
+        mistake("batch_dice.global_dice", "you compute one Dice over the whole batch at once; compute one per "
+                "sample (sum over all dims but the batch dim), then average"):
+            1 - (2 * (p * t).sum() + smooth) / (p.sum() + t.sum() + smooth),
+        mistake("batch_dice.sum_not_mean", "you sum the per-sample losses; take the mean over the batch"):
+            per_sample.sum(),
+        mistake("batch_dice.coefficient_not_loss", DICE_COEFFICIENT_TEXT): (1 - per_sample).mean(),
+        mistake("batch_dice.smooth_denominator_only", "smooth is missing from the numerator: (2·|X∩Y| + smooth) "
+                "/ (|X| + |Y| + smooth)"):
             (1 - 2 * (p * t).flatten(1).sum(1) / (p.flatten(1).sum(1) + t.flatten(1).sum(1) + smooth)).mean(),
-        "you compute one Dice per channel; a sample's Dice sums over C and all spatial dims together":
-            per_channel.mean(),
+        mistake("batch_dice.per_channel", "you compute one Dice per channel; a sample's Dice sums over C and all "
+                "spatial dims together"): per_channel.mean(),
     }
 
 
@@ -421,8 +474,7 @@ def _batch_dice_part(get_result) -> Part:
             got = to_array(result, what="batch_dice_loss")
             if len(preds) > 1 and got.size == len(preds) and np.allclose(got.reshape(-1), per_sample.numpy(),
                                                                         rtol=1e-4, atol=1e-5):
-                raise AssertionError(f"{label}: batch_dice_loss returns one loss per sample; "
-                                     "average them over the batch (a single number)")
+                raise findings.fail(NOT_AVERAGED, f"{label}: ")
             expect_close(result, _batch_dice_ref(preds, targets, **options), what=label, dtype=dtype,
                          mistakes=lambda: _batch_dice_mistakes(preds, targets, **options))
     return Part("batch_dice_loss on 2-D and 3-D batches and edge cases", check)
@@ -458,28 +510,31 @@ def _bce(p, t):
 
 def _dice_mistakes(p, t):
     mistakes = {
-        "smooth is missing from the numerator: (2·TP + 1) / (Σp + Σt + 1)":
+        mistake("dice.smooth_denominator_only", "smooth is missing from the numerator: (2·TP + 1) / (Σp + Σt + 1)"):
             1 - 2 * (p * t).sum() / (p.sum() + t.sum() + 1),
-        "there is no smoothing: add 1 to numerator and denominator": 1 - 2 * (p * t).sum() / (p.sum() + t.sum()),
-        "you return the Dice coefficient; the loss is 1 − Dice": 1 - _dice_loss(p, t),
-        "the denominator sums SQUARED predictions; this Dice uses Σp + Σt":
+        mistake("dice.no_smoothing", "there is no smoothing: add 1 to numerator and denominator"):
+            1 - 2 * (p * t).sum() / (p.sum() + t.sum()),
+        mistake("dice.coefficient_not_loss", DICE_COEFFICIENT_TEXT): 1 - _dice_loss(p, t),
+        mistake("dice.squared_denominator", "the denominator sums SQUARED predictions; this Dice uses Σp + Σt"):
             1 - (2 * (p * t).sum() + 1) / ((p ** 2).sum() + (t ** 2).sum() + 1),
     }
     if p.ndim > 1 and len(p) > 1:
-        mistakes["you average one Dice per sample; this loss is global (flatten the whole batch)"] = \
-            torch.stack([_dice_loss(a, b) for a, b in zip(p, t)]).mean()
+        mistakes[mistake("dice.per_sample_mean", "you average one Dice per sample; this loss is global (flatten "
+                         "the whole batch)")] = torch.stack([_dice_loss(a, b) for a, b in zip(p, t)]).mean()
     return mistakes
 
 
 def _tversky_mistakes(p, t, alpha, beta):
     tp, fp, fn = _counts(p, t)
     return {
-        "alpha and beta are swapped: alpha weighs the false NEGATIVES, beta the false POSITIVES":
-            1 - _tversky_index(p, t, beta, alpha),
-        "you return the Tversky index; the loss is 1 − TI": _tversky_index(p, t, alpha, beta),
-        "smooth is missing from the numerator: (TP + 1) / (TP + α·FN + β·FP + 1)":
-            1 - tp / (tp + alpha * fn + beta * fp + 1),
-        "alpha and beta are ignored (this is the Dice loss)": _dice_loss(p, t),
+        mistake("tversky.alpha_beta_swapped", "alpha and beta are swapped: alpha weighs the false NEGATIVES, "
+                "beta the false POSITIVES"): 1 - _tversky_index(p, t, beta, alpha),
+        mistake("tversky.index_not_loss", "you return the Tversky index; the loss is 1 − TI"):
+            _tversky_index(p, t, alpha, beta),
+        mistake("tversky.smooth_denominator_only", "smooth is missing from the numerator: (TP + 1) / "
+                "(TP + α·FN + β·FP + 1)"): 1 - tp / (tp + alpha * fn + beta * fp + 1),
+        mistake("tversky.alpha_beta_ignored", "alpha and beta are ignored (this is the Dice loss)"):
+            _dice_loss(p, t),
     }
 
 
@@ -487,25 +542,29 @@ def _focal_mistakes(p, t, alpha, beta, gamma):
     ti = _tversky_index(p, t, alpha, beta)
     swapped = _tversky_index(p, t, beta, alpha)
     return {
-        "the exponent is 1/gamma; this course's focal Tversky loss is (1 − TI) ** gamma": (1 - ti) ** (1 / gamma),
-        "alpha and beta are swapped (as in the source's focal Tversky): alpha weighs the false "
-        "NEGATIVES, beta the false POSITIVES": (1 - swapped) ** gamma,
-        "alpha and beta are swapped and the exponent is 1/gamma": (1 - swapped) ** (1 / gamma),
-        "gamma is ignored: raise (1 − TI) to the power gamma": 1 - ti,
-        "you compute 1 − TI ** gamma; raise (1 − TI) to the power gamma": 1 - ti ** gamma,
+        mistake("focal_tversky.inverse_gamma", "the exponent is 1/gamma; this course's focal Tversky loss is "
+                "(1 − TI) ** gamma"): (1 - ti) ** (1 / gamma),
+        mistake("focal_tversky.alpha_beta_swapped", "alpha and beta are swapped (as in the source's focal "
+                "Tversky): alpha weighs the false NEGATIVES, beta the false POSITIVES"): (1 - swapped) ** gamma,
+        mistake("focal_tversky.alpha_beta_swapped_inverse_gamma", "alpha and beta are swapped and the exponent "
+                "is 1/gamma"): (1 - swapped) ** (1 / gamma),
+        mistake("focal_tversky.gamma_ignored", "gamma is ignored: raise (1 − TI) to the power gamma"): 1 - ti,
+        mistake("focal_tversky.gamma_on_index", "you compute 1 − TI ** gamma; raise (1 − TI) to the power gamma"):
+            1 - ti ** gamma,
     }
 
 
 def _dice_bce_mistakes(p, t, bce_weight):
     bce, dice = _bce(p, t), _dice_loss(p, t)
     return {
-        "you add Dice + bce_weight·BCE (the source's combination); this course weighs them "
-        "bce_weight·BCE + (1 − bce_weight)·Dice": dice + bce_weight * bce,
-        "the weights are swapped: bce_weight multiplies the BCE, (1 − bce_weight) the Dice loss":
-            bce_weight * dice + (1 - bce_weight) * bce,
-        "the Dice part has no smoothing in the numerator: (2·TP + 1) / (Σp + Σt + 1)":
+        mistake("dice_bce.dice_plus_weighted_bce", "you add Dice + bce_weight·BCE (the source's combination); "
+                "this course weighs them bce_weight·BCE + (1 − bce_weight)·Dice"): dice + bce_weight * bce,
+        mistake("dice_bce.weights_swapped", "the weights are swapped: bce_weight multiplies the BCE, "
+                "(1 − bce_weight) the Dice loss"): bce_weight * dice + (1 - bce_weight) * bce,
+        mistake("dice_bce.dice_smooth_denominator_only", "the Dice part has no smoothing in the numerator: "
+                "(2·TP + 1) / (Σp + Σt + 1)"):
             bce_weight * bce + (1 - bce_weight) * (1 - 2 * (p * t).sum() / (p.sum() + t.sum() + 1)),
-        "you add the BCE and the Dice loss unweighted": bce + dice,
+        mistake("dice_bce.unweighted_sum", "you add the BCE and the Dice loss unweighted"): bce + dice,
     }
 
 
@@ -606,13 +665,18 @@ def _expected(spec: LossSpec, x, t, options: dict, from_logits: bool):
     return spec.reference(torch.sigmoid(p) if from_logits else p, t.double(), **options)
 
 
+SIGMOID_MISSING = mistake("from_logits.sigmoid_missing",
+                          "from_logits=True: the input is logits, apply torch.sigmoid first")
+SIGMOID_ON_PROBABILITIES = mistake("from_logits.sigmoid_on_probabilities",
+                                   "by default (from_logits=False) the input is already probabilities: no sigmoid")
+
+
 def _value_mistakes(spec: LossSpec, x, t, options: dict, from_logits: bool) -> dict:
     """The spec's mistakes, and applying sigmoid where it does not belong (or not where it does)."""
     raw, t64 = x.detach().double(), t.double()
     p = torch.sigmoid(raw) if from_logits else raw
     wrong_mode = spec.reference(raw if from_logits else torch.sigmoid(raw), t64, **options)
-    mode_mistake = ("from_logits=True: the input is logits, apply torch.sigmoid first" if from_logits else
-                    "by default (from_logits=False) the input is already probabilities: no sigmoid")
+    mode_mistake = SIGMOID_MISSING if from_logits else SIGMOID_ON_PROBABILITIES
     return {**spec.mistakes(p, t64, **options), mode_mistake: wrong_mode}
 
 
@@ -647,11 +711,18 @@ def _loss_and_gradient(module, x: torch.Tensor, t: torch.Tensor):
     return loss, gradient
 
 
+NO_GRAD_FN = mistake(
+    "gradient.detached",
+    "without a grad_fn although the prediction requires grad: the loss is not differentiable and cannot "
+    "train a network. Keep every step in torch on the input tensor (no .detach(), .item(), .numpy(), "
+    "float() or torch.tensor(...) of an intermediate)")
+ZERO_GRADIENT = mistake(
+    "gradient.zero_from_threshold",
+    "the gradient is zero everywhere: a threshold (p > 0.5) or rounding has no useful gradient")
+
+
 def _not_differentiable(what: str, loss) -> AssertionError:
-    return AssertionError(
-        f"{what} returned {describe(loss)} without a grad_fn although the prediction requires grad: "
-        "the loss is not differentiable and cannot train a network. Keep every step in torch on the "
-        "input tensor (no .detach(), .item(), .numpy(), float() or torch.tensor(...) of an intermediate)")
+    return findings.fail(NO_GRAD_FN, f"{what} returned {describe(loss)} ")
 
 
 def _gradient_part(spec: LossSpec, cls, weight: float) -> Part:
@@ -670,9 +741,8 @@ def _gradient_part(spec: LossSpec, cls, weight: float) -> Part:
                          dtype=dtype, mistakes=lambda: _value_mistakes(spec, x, t, options, from_logits))
             if gradient is None:
                 raise _not_differentiable(what, loss)
-            expect_close(gradient, expected, what=f"the gradient of {what} on {label}", dtype=dtype, mistakes={
-                "the gradient is zero everywhere: a threshold (p > 0.5) or rounding has no useful gradient":
-                    torch.zeros_like(expected)})
+            expect_close(gradient, expected, what=f"the gradient of {what} on {label}", dtype=dtype,
+                         mistakes={ZERO_GRADIENT: torch.zeros_like(expected)})
     return Part(f"{spec.name}: gradients (loss.backward())", check, weight)
 
 
@@ -751,23 +821,29 @@ def _confusion_ref(probs, target, num_classes: int):
     return _quiet(multiclass_confusion_matrix, probs, target, num_classes=num_classes)
 
 
+DEFAULT_MACRO_ACCURACY = mistake(
+    "accuracy.macro_as_micro", "MulticlassAccuracy / multiclass_accuracy average per class ('macro') by default: "
+    "pass average='micro' for the overall accuracy")
+
+
 def _metric_mistakes(metric: str, probs, target, num_classes: int, average: str):
-    mistakes = {f"under '{average}' you return the '{other}' value": _metric_ref(metric, probs, target, num_classes, other)
+    mistakes = {mistake(f"{metric}.{other}_as_{average}", f"under '{average}' you return the '{other}' value"):
+                _metric_ref(metric, probs, target, num_classes, other)
                 for other in AVERAGES if other != average and (other == "none") == (average == "none")}
     if metric == "accuracy" and average == "micro":
-        mistakes = {"MulticlassAccuracy / multiclass_accuracy average per class ('macro') by default: pass "
-                    "average='micro' for the overall accuracy": _metric_ref(metric, probs, target, num_classes, "macro")}
+        mistakes = {DEFAULT_MACRO_ACCURACY: _metric_ref(metric, probs, target, num_classes, "macro")}
     swapped = {"precision": "recall", "recall": "precision"}.get(metric)
     if swapped:
-        mistakes[f"this is the {swapped} (preds and target swapped?)"] = \
+        mistakes[mistake(f"{metric}.pred_target_swapped", f"this is the {swapped} (preds and target swapped?)")] = \
             _metric_ref(swapped, probs, target, num_classes, average)
     return mistakes
 
 
 def _confusion_mistakes(probs, target, num_classes: int):
     matrix = _confusion_ref(probs, target, num_classes).double()
-    return {"the matrix is transposed: rows are the TRUE classes, columns the predictions": matrix.T,
-            "return counts, not a normalised matrix (normalize=None)":
+    return {mistake("confusion_matrix.transposed", "the matrix is transposed: rows are the TRUE classes, columns "
+                    "the predictions"): matrix.T,
+            mistake("confusion_matrix.normalized", "return counts, not a normalised matrix (normalize=None)"):
                 matrix / matrix.sum(1, keepdim=True).clamp(min=1)}
 
 

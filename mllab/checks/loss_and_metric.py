@@ -17,7 +17,9 @@ from mllab.checks.common import cases_part, generator, library_result, numpy_gen
 from mllab.checks.common import quiet as _quiet
 from mllab.checks.contracts.loss_and_metric import ANY_ORDER, LARGE_LOGITS, NEVER_PREDICTED, NO_PET, ON_THE_THRESHOLD
 from mllab.checks.ssim_reference import ssim_references, ssim_mistakes
+from mllab.grading import findings
 from mllab.grading.compare import expect_close
+from mllab.grading.findings import mistake
 from mllab.grading.scoring import Part, StudentCodeError, score
 from mllab.grading.values import to_array
 
@@ -43,21 +45,24 @@ def _regression_cases():
 def _mae_mistakes(x, y):
     d = (x - y).double()
     return {
-        "you sum the absolute differences; the mean divides by the number of elements": d.abs().sum(),
-        "the absolute value is missing: positive and negative errors cancel out": d.mean(),
-        "you take the absolute value of the mean error; take it of each difference first": d.mean().abs(),
-        "this is the MSE, not the MAE": (d ** 2).mean(),
+        mistake("mae.sum_not_mean", "you sum the absolute differences; the mean divides by the number of elements"):
+            d.abs().sum(),
+        mistake("mae.no_abs", "the absolute value is missing: positive and negative errors cancel out"): d.mean(),
+        mistake("mae.abs_of_mean", "you take the absolute value of the mean error; take it of each difference first"):
+            d.mean().abs(),
+        mistake("mae.mse_instead", "this is the MSE, not the MAE"): (d ** 2).mean(),
     }
 
 
 def _mse_mistakes(x, y):
     d = (x - y).double()
     return {
-        "you sum the squared differences; the mean divides by the number of elements": (d ** 2).sum(),
-        "your MSE equals the square of the mean error: square each difference before averaging":
-            d.mean() ** 2,
-        "you return the RMSE (the square root of the MSE)": (d ** 2).mean().sqrt(),
-        "this is the MAE, not the MSE": d.abs().mean(),
+        mistake("mse.sum_not_mean", "you sum the squared differences; the mean divides by the number of elements"):
+            (d ** 2).sum(),
+        mistake("mse.square_of_mean", "your MSE equals the square of the mean error: square each difference before "
+                "averaging"): d.mean() ** 2,
+        mistake("mse.rmse", "you return the RMSE (the square root of the MSE)"): (d ** 2).mean().sqrt(),
+        mistake("mse.mae_instead", "this is the MAE, not the MSE"): d.abs().mean(),
     }
 
 
@@ -125,16 +130,18 @@ def _ce_mistakes(logits, target):
     picked = lambda logp: logp.gather(1, target[:, None]).squeeze(1)
     right = -picked(torch.log_softmax(x, dim=1))
     return {
-        "you sum over the samples; CrossEntropyLoss averages over the N samples": right.sum(),
-        "the softmax runs over the wrong dimension: normalise each row (dim=1, over the classes)":
-            -picked(torch.log_softmax(x, dim=0)).mean(),
-        "the sign is wrong: the loss is the NEGATIVE log-likelihood": -right.mean(),
-        "you average over all N×C entries of the one-hot product; average over the N samples only":
-            right.sum() / x.numel(),
-        "you apply softmax twice (CrossEntropyLoss takes raw logits, not probabilities)":
-            -picked(torch.log_softmax(torch.softmax(x, dim=1), dim=1)).mean(),
-        "NLLLoss expects LOG-probabilities: use LogSoftmax (not Softmax) before it":
-            -picked(torch.softmax(x, dim=1)).mean(),
+        mistake("cross_entropy.sum_not_mean", "you sum over the samples; CrossEntropyLoss averages over the N "
+                "samples"): right.sum(),
+        mistake("cross_entropy.softmax_wrong_dim", "the softmax runs over the wrong dimension: normalise each row "
+                "(dim=1, over the classes)"): -picked(torch.log_softmax(x, dim=0)).mean(),
+        mistake("cross_entropy.wrong_sign", "the sign is wrong: the loss is the NEGATIVE log-likelihood"):
+            -right.mean(),
+        mistake("cross_entropy.mean_over_classes", "you average over all N×C entries of the one-hot product; "
+                "average over the N samples only"): right.sum() / x.numel(),
+        mistake("cross_entropy.softmax_twice", "you apply softmax twice (CrossEntropyLoss takes raw logits, not "
+                "probabilities)"): -picked(torch.log_softmax(torch.softmax(x, dim=1), dim=1)).mean(),
+        mistake("cross_entropy.probs_not_log", "NLLLoss expects LOG-probabilities: use LogSoftmax (not Softmax) before "
+                "it"): -picked(torch.softmax(x, dim=1)).mean(),
     }
 
 
@@ -146,15 +153,18 @@ def cross_entropy_own(cross_entropy, *, points: float) -> float:
                              reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
 
 
+CE_OVERFLOWS = mistake(
+    "cross_entropy.naive_softmax", "cross_entropy gives inf or nan for large logits: exp() overflows. Subtract each "
+    "row's maximum before exp (the LogSumExp trick) or use torch.logsumexp")
+
+
 @recorded
 def cross_entropy_stable(cross_entropy, *, points: float) -> float:
     """`cross_entropy` stays finite and right for logits × 100 and × 1000 (the LogSumExp trick)."""
     def run(x, t):
         result = own_result(cross_entropy, x, t, what="cross_entropy")
         if not np.all(np.isfinite(to_array(result, what="cross_entropy"))):
-            raise AssertionError(
-                "cross_entropy gives inf or nan for large logits: exp() overflows. Subtract each "
-                "row's maximum before exp (the LogSumExp trick) or use torch.logsumexp")
+            raise findings.fail(CE_OVERFLOWS)
         return result
     return score([cases_part(f"cross_entropy on {LARGE_LOGITS}", run, _large_logit_cases,
                              reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
@@ -237,12 +247,12 @@ def _cosine_mistakes(preds, target):
     p, t = preds.double(), target.double()
     dot = (p * t).sum(dim=1)
     mistakes = {
-        "the norms are not square-rooted: divide by ||x||·||y||, not by their squares":
-            dot / ((p ** 2).sum(dim=1) * (t ** 2).sum(dim=1)),
-        "you return the dot product without dividing by the norms": dot,
+        mistake("cosine.squared_norms", "the norms are not square-rooted: divide by ||x||·||y||, not by their "
+                "squares"): dot / ((p ** 2).sum(dim=1) * (t ** 2).sum(dim=1)),
+        mistake("cosine.no_norms", "you return the dot product without dividing by the norms"): dot,
     }
     if p.shape[0] == p.shape[1]:
-        mistakes["you normalise along the wrong axis: each ROW is a vector (dim=1)"] = \
+        mistakes[mistake("cosine.wrong_axis", "you normalise along the wrong axis: each ROW is a vector (dim=1)")] = \
             (p * t).sum(dim=0) / (p.norm(dim=0) * t.norm(dim=0))
     return mistakes
 
@@ -299,17 +309,18 @@ def _accuracy_mistakes(preds, target, num_classes, average):
     micro = (preds == target).double().mean()
     return {
         "macro": {
-            "you average the per-class PRECISION (hits / predictions of the class); per-class accuracy "
-            "divides by the number of TRUE samples of the class": precision.mean(),
-            "macro returns the micro value: average the per-class accuracies, each class weighing the same":
-                micro,
+            mistake("accuracy.precision_instead", "you average the per-class PRECISION (hits / predictions of the "
+                    "class); per-class accuracy divides by the number of TRUE samples of the class"): precision.mean(),
+            mistake("accuracy.micro_as_macro", "macro returns the micro value: average the per-class accuracies, "
+                    "each class weighing the same"): micro,
         },
-        "none": {"per-class values are precisions (divided by the predictions of each class); divide by "
-                 "the number of true samples of each class": precision},
-        "micro": {"micro returns the mean of the per-class accuracies (that is macro)":
-                  _per_class(preds, target, num_classes, by=target).mean(),
-                  "the result is rounded down: `//` or integer tensors drop the decimals; convert to "
-                  "float before dividing": micro.floor()},
+        "none": {mistake("accuracy.precision_instead", "per-class values are precisions (divided by the "
+                         "predictions of each class); divide by the number of true samples of each class"):
+                 precision},
+        "micro": {mistake("accuracy.macro_as_micro", "micro returns the mean of the per-class accuracies (that is "
+                          "macro)"): _per_class(preds, target, num_classes, by=target).mean(),
+                  mistake("accuracy.integer_division", "the result is rounded down: `//` or integer tensors drop "
+                          "the decimals; convert to float before dividing"): micro.floor()},
     }[average]
 
 
@@ -385,19 +396,23 @@ def _roc_mistakes(preds, target, thresholds):
     high_to_low = thresholds.argsort(descending=True)
     in_given_order = "return one value per threshold in the order the thresholds are given"
     return {
-        "the FPR divides by all samples; divide by the number of negatives (FP + TN)":
-            torch.stack([fp / len(target), right[1]]),
-        "the TPR you compute is TP / (TP + FP), the precision; divide by the positives (TP + FN)":
-            torch.stack([right[0], tp / (tp + fp).clamp(min=1)]),
-        "you return (tpr, fpr); the function returns (fpr, tpr)": right.flip(0),
-        "a score equal to the threshold must count as positive (use >=, not >)": strict,
-        "the rates come in the reverse order of `thresholds` (BinaryROC lists them reversed): "
-        + in_given_order: right.flip(1),
-        "the rates come sorted from the highest threshold down (as BinaryROC lists them), not in the order of "
-        "`thresholds`: " + in_given_order: right[:, high_to_low],
-        "the rates come sorted from the lowest threshold up, not in the order of `thresholds`: "
-        + in_given_order: right[:, high_to_low.flip(0)],
+        mistake("roc.fpr_over_all_samples", "the FPR divides by all samples; divide by the number of negatives "
+                "(FP + TN)"): torch.stack([fp / len(target), right[1]]),
+        mistake("roc.tpr_is_precision", "the TPR you compute is TP / (TP + FP), the precision; divide by the "
+                "positives (TP + FN)"): torch.stack([right[0], tp / (tp + fp).clamp(min=1)]),
+        mistake("roc.swapped_rates", "you return (tpr, fpr); the function returns (fpr, tpr)"): right.flip(0),
+        mistake("roc.strict_threshold", "a score equal to the threshold must count as positive (use >=, not >)"):
+            strict,
+        mistake("roc.order_reversed", "the rates come in the reverse order of `thresholds` (BinaryROC lists them "
+                "reversed): " + in_given_order): right.flip(1),
+        mistake("roc.order_high_to_low", "the rates come sorted from the highest threshold down (as BinaryROC lists "
+                "them), not in the order of `thresholds`: " + in_given_order): right[:, high_to_low],
+        mistake("roc.order_low_to_high", "the rates come sorted from the lowest threshold up, not in the order of "
+                "`thresholds`: " + in_given_order): right[:, high_to_low.flip(0)],
     }
+
+
+ROC_NOT_A_PAIR = mistake("roc.not_a_pair", "return the pair (fpr, tpr), one value per threshold in each")
 
 
 def _roc_part(get_result, ties: bool, weight: float) -> Part:
@@ -405,7 +420,7 @@ def _roc_part(get_result, ties: bool, weight: float) -> Part:
         for label, preds, target, thresholds in _roc_cases(ties):
             result = get_result(preds, target, thresholds)
             if not isinstance(result, (tuple, list)) or len(result) != 2:
-                raise AssertionError("return the pair (fpr, tpr), one value per threshold in each")
+                raise findings.fail(ROC_NOT_A_PAIR)
             expect_close(list(result), _roc_ref(preds, target, thresholds), what=label, dtype=F64,
                          mistakes=lambda: _roc_mistakes(preds, target, thresholds))
     name = f"scores {ON_THE_THRESHOLD}" if ties else "random scores"
@@ -481,22 +496,24 @@ def _dice_mistakes(pred, gt):
     bg_inter, bg_p, bg_t = _region_sizes(3 - np.asarray(pred, dtype=np.int64), 3 - np.asarray(gt, dtype=np.int64))
     size = float(np.asarray(gt).size)
     return {
-        "you return the IoU (intersection over union); Dice is 2|X∩Y| / (|X| + |Y|)": inter / (p + t - inter),
-        "the factor 2 is missing: Dice is 2|X∩Y| / (|X| + |Y|)": inter / (p + t),
-        "this is the Dice of the background (label 2); ignore_index=2 asks for the pet region (label 1)":
-            2 * bg_inter / (bg_p + bg_t),
-        "the background (label 2) is counted too: ignore_index=2 means only the pet region (label 1) counts":
-            (inter + bg_inter) * 2 / (p + t + bg_p + bg_t),
-        "this is the pixel accuracy; Dice compares the pet regions only": (inter + bg_inter) / size,
-        "you drop the pixels whose ground truth is background, which hides the false positives: "
-        "ignore_index=2 leaves the background CLASS out of the score, its pixels still count":
-            2 * inter / (inter + t),
+        mistake("dice.iou_instead", "you return the IoU (intersection over union); Dice is 2|X∩Y| / (|X| + |Y|)"):
+            inter / (p + t - inter),
+        mistake("dice.no_factor_2", "the factor 2 is missing: Dice is 2|X∩Y| / (|X| + |Y|)"): inter / (p + t),
+        mistake("dice.background_class", "this is the Dice of the background (label 2); ignore_index=2 asks for the "
+                "pet region (label 1)"): 2 * bg_inter / (bg_p + bg_t),
+        mistake("dice.background_included", "the background (label 2) is counted too: ignore_index=2 means only "
+                "the pet region (label 1) counts"): (inter + bg_inter) * 2 / (p + t + bg_p + bg_t),
+        mistake("dice.pixel_accuracy", "this is the pixel accuracy; Dice compares the pet regions only"):
+            (inter + bg_inter) / size,
+        mistake("dice.background_pixels_dropped", "you drop the pixels whose ground truth is background, which "
+                "hides the false positives: ignore_index=2 leaves the background CLASS out of the score, its "
+                "pixels still count"): 2 * inter / (inter + t),
     }
 
 
 def _iou_mistakes(pred, gt):
     inter, p, t = _region_sizes(pred, gt)
-    return {"you return the Dice score; IoU is |X∩Y| / |X∪Y|": 2 * inter / (p + t)}
+    return {mistake("iou.dice_instead", "you return the Dice score; IoU is |X∩Y| / |X∪Y|"): 2 * inter / (p + t)}
 
 
 def _mask_part(name, get_result, reference, mistakes, *, keep: Callable[[str], bool] = lambda label: True,
@@ -559,17 +576,19 @@ def _image_pairs():
 SSIM_TOLERANCE = 1e-3  # measured: border rules, window truncations and float32 differ by < 3e-4
 
 
+SSIM_MAP = mistake("ssim.map_not_mean", "return the mean SSIM (a single number), not the SSIM map")
+
+
 def _check_ssim_value(value: np.ndarray, label: str, a, b) -> None:
     if value.size != 1:
-        raise AssertionError(f"SSIM_ returned {value.size} values for {label}; return the mean SSIM "
-                             "(a single number), not the SSIM map")
+        raise findings.fail(SSIM_MAP, f"SSIM_ returned {value.size} values for {label}; ")
     value = float(value.reshape(()))
     accepted = ssim_references(a, b)
     if any(abs(value - ref) <= SSIM_TOLERANCE for ref in accepted.values()):
         return
     for explanation, wrong in ssim_mistakes(a, b).items():
         if any(abs(value - w) <= SSIM_TOLERANCE for w in wrong):
-            raise AssertionError(f"{label}: {explanation}")
+            raise findings.fail(explanation, f"{label}: ")
     choices = ", ".join(f"{ref:.4f} ({name})" for name, ref in accepted.items())
     raise AssertionError(f"{label}: SSIM_ gave {value:.4f}; expected one of {choices}")
 
@@ -595,8 +614,8 @@ def _to_tensor_reference(image: np.ndarray) -> torch.Tensor:
 def _to_tensor_mistakes(image: np.ndarray):
     h, w, c = image.shape
     flat = torch.from_numpy(np.ascontiguousarray(image)).reshape(1, c, h, w)
-    return {"the values are scrambled: a reshape keeps the memory order; move the channel axis with "
-            "permute (or transpose) instead": flat}
+    return {mistake("tensor_layout.reshape_not_permute", "the values are scrambled: a reshape keeps the memory "
+                    "order; move the channel axis with permute (or transpose) instead"): flat}
 
 
 def _check_to_tensor(function) -> None:
@@ -636,10 +655,11 @@ def _ssim_lib_ref(a, b):
 
 def _ssim_lib_mistakes(a, b):
     from torchmetrics.image import StructuralSimilarityIndexMeasure
-    return {"without data_range=1.0 torchmetrics estimates the range from the images; set data_range=1.0":
-            _quiet(StructuralSimilarityIndexMeasure(), a.double(), b.double()),
-            "data_range=255 is for 8-bit images; these are floats in [0, 1] (data_range=1.0)":
-            _quiet(StructuralSimilarityIndexMeasure(data_range=255.0), a.double(), b.double())}
+    ssim = lambda **options: _quiet(StructuralSimilarityIndexMeasure(**options), a.double(), b.double())
+    return {mistake("ssim.data_range_missing", "without data_range=1.0 torchmetrics estimates the range from the "
+                    "images; set data_range=1.0"): ssim(),
+            mistake("ssim.data_range_255", "data_range=255 is for 8-bit images; these are floats in [0, 1] "
+                    "(data_range=1.0)"): ssim(data_range=255.0)}
 
 
 @recorded

@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 import torch
 
+from mllab.grading.findings import Mistake, mistake
+
 WINDOW, SIGMA, K1, K2 = 11, 1.5, 0.01, 0.03
 HALF = WINDOW // 2
 BORDERS = {
@@ -70,17 +72,23 @@ def ssim_references(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     return values
 
 
-def ssim_mistakes(x: np.ndarray, y: np.ndarray) -> dict[str, list[float]]:
+MISTAKE_SWITCHES = {  # a typical mistake → the keyword switches of _ssim_map that reproduce it
+    mistake("ssim.added_factors", "the two numerator factors are added; SSIM multiplies (2μxμy + C1)(2σxy + C2)"):
+        dict(multiply=False),
+    mistake("ssim.data_range_255", "C1 and C2 use L = 255, but these images are floats in [0, 1] (L = 1)"):
+        dict(dynamic_range=255.0),
+    mistake("ssim.uncentred_variance", "the variances and covariance forget to subtract the means: "
+            "Var(X) = E[X²] − E[X]²"): dict(centred=False),
+    mistake("ssim.box_window", "the window is a plain 11×11 average; use the Gaussian window (σ = 1.5)"):
+        dict(window=_box_window()),
+}
+
+
+def ssim_mistakes(x: np.ndarray, y: np.ndarray) -> dict[Mistake, list[float]]:
     """Typical wrong SSIMs, each under every border handling: explanation → values."""
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-    variants = {
-        "the two numerator factors are added; SSIM multiplies (2μxμy + C1)(2σxy + C2)": dict(multiply=False),
-        "C1 and C2 use L = 255, but these images are floats in [0, 1] (L = 1)": dict(dynamic_range=255.0),
-        "the variances and covariance forget to subtract the means: Var(X) = E[X²] − E[X]²": dict(centred=False),
-        "the window is a plain 11×11 average; use the Gaussian window (σ = 1.5)": dict(window=_box_window()),
-    }
     mistakes = {}
-    for explanation, switches in variants.items():
+    for explanation, switches in MISTAKE_SWITCHES.items():
         maps = [_ssim_map(x, y, border=b, **switches) for b in BORDERS.values()]
         mistakes[explanation] = [float(m.mean()) for m in maps] + [float(_crop(maps[0]).mean())]
     return mistakes

@@ -50,6 +50,7 @@ class DemoStudent:
     description: str
     patches: tuple[Patch | Rewrite, ...] = ()
     loses: frozenset[str] = frozenset()  # grade cells that must score below full marks
+    mistakes: frozenset[str] = frozenset()  # the ids of the named mistakes the patches plant (findings)
     blank: bool = False
     model_answers: bool = False  # write the instructor's answers (else a short demo answer)
 
@@ -71,11 +72,13 @@ LOSS_AND_METRIC: tuple[DemoStudent, ...] = (
     return (log_norm - true_logit).mean()""", NAIVE_SOFTMAX),
         ),
         loses=frozenset({"test_mse_own", "test_ce_stable"}),
+        mistakes=frozenset({"mse.sum_not_mean", "cross_entropy.naive_softmax"}),
     ),
     DemoStudent(
         "macro_as_precision", "macro and per-class accuracy divide by the predicted counts",
         patches=(Patch("accuracy_own", "(preds[target == c] == c)", "(target[preds == c] == c)"),),
         loses=frozenset({"test_accuracy_own"}),
+        mistakes=frozenset({"accuracy.precision_instead"}),
     ),
     DemoStudent(
         "roc_swapped_dice_iou", "ROC returns (tpr, fpr); Dice returns the IoU",
@@ -86,6 +89,7 @@ LOSS_AND_METRIC: tuple[DemoStudent, ...] = (
     return intersect / union"""),
         ),
         loses=frozenset({"test_roc_own", "test_dice_own"}),
+        mistakes=frozenset({"roc.swapped_rates", "dice.iou_instead"}),
     ),
     DemoStudent(
         "ssim_added_reshape", "SSIM adds the numerator factors; the tensor conversion reshapes",
@@ -96,6 +100,7 @@ LOSS_AND_METRIC: tuple[DemoStudent, ...] = (
                   "img_np_whc.shape[0], img_np_whc.shape[1])"),
         ),
         loses=frozenset({"test_ssim_own", "test_to_tensor"}),
+        mistakes=frozenset({"ssim.added_factors", "tensor_layout.reshape_not_permute"}),
     ),
     DemoStudent(
         "cosine_wrong_axis_roc_strict", "cosine normalises the columns; ROC counts ties as negative",
@@ -106,6 +111,7 @@ LOSS_AND_METRIC: tuple[DemoStudent, ...] = (
             Patch("roc_own", "preds[None, :] >= thresholds[:, None]", "preds[None, :] > thresholds[:, None]"),
         ),
         loses=frozenset({"test_cosine_own", "test_roc_own"}),
+        mistakes=frozenset({"cosine.wrong_axis", "roc.strict_threshold"}),
     ),
     DemoStudent(
         "forbidden_calls", "own implementations that call torch.nn, torch.nn.functional and torchmetrics",
@@ -120,6 +126,7 @@ LOSS_AND_METRIC: tuple[DemoStudent, ...] = (
     return dot / (preds.norm(dim=1) * target.norm(dim=1))""", 'return tm.CosineSimilarity(reduction="none")(preds, target)'),
         ),
         loses=frozenset({"test_mae_own", "test_mse_own", "test_ce_own", "test_ce_stable", "test_cosine_own"}),
+        mistakes=frozenset({"own.uses_library"}),
     ),
 )
 
@@ -135,6 +142,7 @@ CUSTOM_LOSSES: tuple[DemoStudent, ...] = (
         ),
         # FocalTverskyLoss is built on TverskyLoss, so the swap costs in both cells
         loses=frozenset({"test_tversky_loss", "test_focal_tversky_loss", "test_nll_from_probs"}),
+        mistakes=frozenset({"nll.probs_not_log", "tversky.alpha_beta_swapped", "focal_tversky.alpha_beta_swapped"}),
     ),
     DemoStudent(
         "dice_smooth_below_cce_nan", "Dice smoothing only in the denominator; 0 · log 0 gives nan",
@@ -145,6 +153,7 @@ CUSTOM_LOSSES: tuple[DemoStudent, ...] = (
                   "return -(y * torch.log(y_pred_probs)).sum(dim=1).mean()"),
         ),
         loses=frozenset({"test_dice_loss", "test_cce_own"}),
+        mistakes=frozenset({"cross_entropy.log_of_zero_nan", "dice.smooth_denominator_only"}),
     ),
     DemoStudent(
         "weight_for_pos_weight_kl_swapped", "weight= where pos_weight= is meant; KL(q || p) instead of KL(p || q)",
@@ -155,6 +164,7 @@ CUSTOM_LOSSES: tuple[DemoStudent, ...] = (
             Patch("kl_own", "terms = torch.xlogy(p, p) - p * torch.log(q)", "terms = torch.xlogy(q, q) - q * torch.log(p)"),
         ),
         loses=frozenset({"test_weighted_bce", "test_kl"}),
+        mistakes=frozenset({"weighted_bce.weight_for_pos_weight", "kl.direction_swapped"}),
     ),
     DemoStudent(
         "default_accuracy_global_dice", "torchmetrics' default (macro) accuracy as the overall one; one Dice for the whole batch",
@@ -165,6 +175,7 @@ CUSTOM_LOSSES: tuple[DemoStudent, ...] = (
             Patch("batch_dice_own", "p, t = preds.flatten(1), targets.flatten(1)", "p, t = preds.reshape(1, -1), targets.reshape(1, -1)"),
         ),
         loses=frozenset({"test_classification_summary", "test_batch_dice_own"}),
+        mistakes=frozenset({"batch_dice.global_dice", "accuracy.macro_as_micro"}),
     ),
     DemoStudent(
         "forbidden_calls", "own implementations that call torchmetrics and torch.nn losses",
@@ -177,6 +188,7 @@ CUSTOM_LOSSES: tuple[DemoStudent, ...] = (
                   "        torch.nn.functional.l1_loss(p, target)  # a loss call, even unused, is not an own implementation"),
         ),
         loses=frozenset({"test_rmse_own", "test_sparse_cce_own", "test_dice_loss"}),
+        mistakes=frozenset({"own.uses_library"}),
     ),
 )
 
@@ -194,6 +206,7 @@ BEYOND_BASICS: tuple[DemoStudent, ...] = (
             Patch("psnr_own", "torch.log10(", "torch.log("),
         ),
         loses=frozenset({"test_chamfer_own", "test_psnr_own"}),
+        mistakes=frozenset({"chamfer.one_sided", "psnr.natural_log"}),
     ),
     DemoStudent(
         "fft_wrong_axis_nll_no_logvar", "the FFT over the features; Gaussian NLL without the log-variance",
@@ -202,6 +215,7 @@ BEYOND_BASICS: tuple[DemoStudent, ...] = (
             Patch("gaussian_nll_own", "(0.5 * (torch.log(var) + (target - mu) ** 2 / var))", "(0.5 * (target - mu) ** 2 / var)"),
         ),
         loses=frozenset({"test_fft_loss_own", "test_gaussian_nll_own"}),
+        mistakes=frozenset({"fft.wrong_axis", "gaussian_nll.no_log_variance"}),
     ),
     DemoStudent(
         "nearest_emd_squared_eikonal", "EMD by nearest neighbours; the Eikonal term on the squared gradient norm",
@@ -211,6 +225,7 @@ BEYOND_BASICS: tuple[DemoStudent, ...] = (
             Patch("eikonal_own", "gradient.norm(dim=-1) - 1", "gradient.norm(dim=-1) ** 2 - 1"),
         ),
         loses=frozenset({"test_emd_own", "test_eikonal_own"}),
+        mistakes=frozenset({"emd.nearest_neighbour", "eikonal.squared_norm"}),
     ),
     DemoStudent(
         "iou_unclamped_fbeta_unsquared", "box overlaps not clamped at 0; beta where beta² belongs",
@@ -220,6 +235,7 @@ BEYOND_BASICS: tuple[DemoStudent, ...] = (
                   "return (1 + beta) * precision * recall / (beta * precision + recall)"),
         ),
         loses=frozenset({"test_box_iou_own", "test_fbeta_own"}),
+        mistakes=frozenset({"iou.unclamped_overlap", "fbeta.beta_not_squared"}),
     ),
     DemoStudent(
         "forbidden_calls", "own implementations that call torch.nn losses and torchmetrics",
@@ -235,6 +251,7 @@ def fbeta(preds, target, beta):
 """),
         ),
         loses=frozenset({"test_psnr_own", "test_gaussian_nll_own", "test_fbeta_own"}),
+        mistakes=frozenset({"own.uses_library"}),
     ),
 )
 

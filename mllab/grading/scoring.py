@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from mllab.grading import transcript
+from mllab.grading import findings, transcript
 from mllab.grading.tracer import LibraryCalls, run_traced
 
 
@@ -78,22 +78,24 @@ def _call(function: Callable, args: tuple, kwargs: dict, what: str) -> tuple[obj
             raise StudentCodeError(f"{what} raised {type(error).__name__}: {error}") from None
 
 
+OWN_USES_LIBRARY = findings.mistake(
+    "own.uses_library", "this part asks for your own implementation with torch math only (no torch.nn losses, "
+    "torch.nn.functional losses or torchmetrics). Use that library in the library-version cell instead.")
+LIBRARY_NOT_CALLED = findings.mistake("library.not_called", "it does not call it")
+
+
 def require_own(calls: LibraryCalls, *, what: str) -> None:
     """Fail if an own implementation used a library loss or metric (or switched the tracer off)."""
     if calls.tampered:
         raise AssertionError(f"{what} changed the Python profiler (sys.setprofile); the check cannot trust it")
     if calls.names:
-        raise AssertionError(
-            f"{what} calls {calls.names[0]}: this part asks for your own implementation with torch "
-            "math only (no torch.nn losses, torch.nn.functional losses or torchmetrics). "
-            "Use that library in the library-version cell instead."
-        )
+        raise findings.fail(OWN_USES_LIBRARY, f"{what} calls {calls.names[0]}: ")
 
 
 def require_library(calls: LibraryCalls, *prefixes: str, what: str, use: str) -> None:
     """Fail if a library version did not use the library it is meant to show."""
     if not calls.uses(*prefixes):
-        raise AssertionError(f"{what} should use {use}; it does not call it")
+        raise findings.fail(LIBRARY_NOT_CALLED, f"{what} should use {use}; ")
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def score(parts: Sequence[Part], *, points: float) -> float:
     earned, failures = 0.0, []
     for part in parts:
         try:
-            part.check()
+            with findings.part(part.name):
+                part.check()
             earned += part.weight
         except AssertionError as failure:
             failures.append(f"✗ {part.name}: {failure}")

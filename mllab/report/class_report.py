@@ -3,13 +3,15 @@
 Reads nbgrader's gradebook (opened read-only), the instructor notebooks, the autograded
 notebooks and the last `mllab autograde` outcomes, and collects: every student's total, the pass
 rate of each autograded test cell, the most frequent failure messages, the students whose grading
-failed or needed attention, and the manual-grading backlog. `mllab.report.page` renders it;
-`mllab.report.write` writes both files.
+failed or needed attention, the manual-grading backlog, and the analytics: the judge's findings
+(named mistakes and sub-checks, :mod:`mllab.report.misconceptions`) and the item statistics of each
+graded cell (:mod:`mllab.report.item_statistics`). `mllab.report.page` renders it;
+`mllab.report.write` writes the page and the CSV files (:mod:`mllab.report.csv_files`).
 """
 
 from __future__ import annotations
 
-import csv
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ from mllab.autograde.state import NEEDS_ATTENTION, STATUSES, load_outcomes
 from mllab.errors import UsageError
 from mllab.course.paths import Course, check_assignment
 from mllab.course.scores import Lateness, submission_lateness
+from mllab.report.item_statistics import ItemStatistics, item_statistics
+from mllab.report.misconceptions import MistakeCount, SubcheckRate, mistake_counts, notebook_findings, subcheck_rates
 
 NOT_GRADED = "not graded"
 TOP_FAILURES = 15
@@ -90,13 +94,13 @@ class Tampering(NamedTuple):
     overruled: str  # grade ids whose own result the judge did not trust
 
 
-def _tampering(course: Course, assignment: str, rows: list[StudentRow]) -> list[Tampering]:
+def _tampering(notebooks: dict[str, list], rows: list[StudentRow]) -> list[Tampering]:
     """From each autograded notebook's record (mllab.autograde.restored and mllab.autograde.judge)."""
     found = []
     for row in rows:
         restored, overruled = [], []
-        for path in _autograded_notebooks(course, assignment, row.student):
-            record = nbformat.read(path, as_version=4).metadata.get("mllab", {})
+        for nb in notebooks.get(row.student, []):
+            record = nb.metadata.get("mllab", {})
             restored += [f"{c.get('grade_id')} ({', '.join(map(str, c.get('reasons', [])))})"
                          for c in record.get("restored_cells", []) if isinstance(c, dict)]
             overruled += [str(g) for g in record.get("overruled_cells", [])]
@@ -116,6 +120,33 @@ class ClassReport:
     backlog_cells: list[tuple[str, int]]  # (grade_id, students whose grade is still pending)
     tampering: list[Tampering] = field(default_factory=list)
     late: dict[str, Lateness] = field(default_factory=dict)  # students whose assignment has a deadline
+    findings: dict[str, dict[str, dict]] = field(default_factory=dict)  # student -> grade_id -> judge's record
+    without_findings: list[str] = field(default_factory=list)  # graded before the judge recorded findings
+
+    @property
+    def mistakes(self) -> list[MistakeCount]:
+        """The named mistakes of the students with a score, the most frequent first."""
+        return mistake_counts(self.scored_findings, self.grade_ids)
+
+    @property
+    def subchecks(self) -> list[SubcheckRate]:
+        return subcheck_rates(self.scored_findings, self.grade_ids)
+
+    @property
+    def scored_findings(self) -> dict[str, dict[str, dict]]:
+        scored = {r.student for r in self.scored}
+        return {s: f for s, f in self.findings.items() if s in scored}
+
+    @property
+    def item_cells(self) -> list[GradedCell]:
+        """Graded cells with points whose every grade is in (manual ones once nobody waits for them)."""
+        waiting = {g for r in self.scored for g in r.pending}
+        return [c for c in self.cells if c.points > 0 and c.grade_id not in waiting]
+
+    @property
+    def items(self) -> list[ItemStatistics]:
+        scores = {r.student: {g: s or 0.0 for g, s in r.cells.items()} for r in self.scored}
+        return item_statistics([(c.grade_id, c.points) for c in self.item_cells], scores)
 
     @property
     def grade_ids(self) -> list[str]:
@@ -166,7 +197,7 @@ def _no_gradebook(course: Course, assignment: str) -> UsageError:
                       f"and `mllab autograde {assignment}` first")
 
 
-def _read_only_url(course: Course) -> str:
+def read_only_url(course: Course) -> str:
     return f"sqlite:///file:{course.gradebook}?mode=ro&uri=true" if course.uses_sqlite else course.db_url
 
 
@@ -174,7 +205,7 @@ def _lateness(course: Course, assignment: str) -> dict[str, Lateness]:
     """student -> deadline, extension, how late and the points taken (when the assignment has a deadline)."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(_read_only_url(course)) as gradebook:
+    with Gradebook(read_only_url(course)) as gradebook:
         found = {s.student.id: submission_lateness(s) for s in gradebook.find_assignment(assignment).submissions}
     return {student: late for student, late in found.items() if late is not None}
 
@@ -185,7 +216,7 @@ def _gradebook_grades(course: Course, assignment: str) -> dict[str, list[tuple[s
 
     if course.uses_sqlite and not course.gradebook.is_file():
         raise _no_gradebook(course, assignment)
-    with Gradebook(_read_only_url(course)) as gradebook:
+    with Gradebook(read_only_url(course)) as gradebook:
         try:
             submissions = gradebook.find_assignment(assignment).submissions
         except MissingEntry:
@@ -257,22 +288,22 @@ def _message(output) -> str:
     return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS - 1] + "…"
 
 
-def _student_failures(course: Course, assignment: str, student: str, tests: set[str]) -> set[tuple[str, str]]:
+def _student_failures(notebooks: list, tests: set[str]) -> set[tuple[str, str]]:
     """(grade_id, message) of every error output of a test cell in the student's autograded notebooks."""
     seen = set()
-    for path in _autograded_notebooks(course, assignment, student):
-        for cell in nbformat.read(path, as_version=4).cells:
+    for nb in notebooks:
+        for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id in tests:
                 seen.update((grade_id, _message(o)) for o in cell.get("outputs", []) if o.output_type == "error")
     return seen
 
 
-def _failures(course: Course, assignment: str, rows: list[StudentRow], tests: set[str]) -> list[Failure]:
+def _failures(notebooks: dict[str, list], rows: list[StudentRow], tests: set[str]) -> list[Failure]:
     counts: Counter = Counter()
     for row in rows:
         if row.status != NOT_GRADED:
-            counts.update(_student_failures(course, assignment, row.student, tests))
+            counts.update(_student_failures(notebooks.get(row.student, []), tests))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [Failure(cell, message, n) for (cell, message), n in ranked[:TOP_FAILURES]]
 
@@ -284,43 +315,40 @@ def _backlog(rows: list[StudentRow], cells: list[GradedCell]) -> list[tuple[str,
 
 # ---------------------------------------------------------------- the report and its files
 
+def _read_notebook(path: Path):
+    """An autograded notebook as nbformat's NotebookNode, without validating it against the schema again
+    (nbgrader wrote it; validation would be most of the time a report of 300 students takes)."""
+    with path.open(encoding="utf-8") as handle:
+        return nbformat.from_dict(json.load(handle))
+
+
+def _read_notebooks(course: Course, assignment: str, rows: list[StudentRow]) -> dict[str, list]:
+    """Each student's autograded notebooks, read once for every section that needs them."""
+    return {r.student: [_read_notebook(p) for p in _autograded_notebooks(course, assignment, r.student)] for r in rows}
+
+
+def _findings(notebooks: dict[str, list], rows: list[StudentRow]) -> tuple[dict[str, dict], list[str]]:
+    """student -> grade_id -> the judge's record, and the graded students whose notebooks have none."""
+    found, missing = {}, []
+    for row in rows:
+        records = [notebook_findings(nb.metadata) for nb in notebooks.get(row.student, [])]
+        if row.score is None or not records:
+            continue
+        if any(r is None for r in records):
+            missing.append(row.student)
+        found[row.student] = {g: record for r in records if r for g, record in r.items()}
+    return found, missing
+
+
 def collect(course: Course, assignment: str) -> ClassReport:
     """Everything the report shows, read from the course folder (nothing is written)."""
     cells = _graded_cells(course, check_assignment(course, assignment))
     outcomes = load_outcomes(course, assignment)
     rows = _rows(course, assignment, cells, outcomes)
     tests = _pass_rates(rows, cells)
-    failures = _failures(course, assignment, rows, {t.grade_id for t in tests})
+    notebooks = _read_notebooks(course, assignment, rows)
+    failures = _failures(notebooks, rows, {t.grade_id for t in tests})
+    findings, without = _findings(notebooks, rows)
     return ClassReport(assignment, cells, rows, tests, failures, _attention(rows, outcomes, assignment),
-                       _backlog(rows, cells), _tampering(course, assignment, rows), _lateness(course, assignment))
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would read as a formula
-
-
-def csv_text(value: str) -> str:
-    """A text field as a spreadsheet shows it, never runs it: a leading ' before a formula start."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
-def write_csv(report: ClassReport, path: Path) -> Path:
-    """One row per student: status, total, max, each graded cell's score, manual grades pending, and
-    the test cells nbgrader restored or the judge overruled (see the report's section on them)."""
-    tampering = {t.student: t for t in report.tampering}
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", "status", "score", "max_score", *report.grade_ids, "manual_grades_pending",
-                         "restored_cells", "overruled_cells", "late_penalty", "lateness"])
-        for row in report.students:
-            pending = "" if row.score is None else len(row.pending)
-            found, late = tampering.get(row.student), report.late.get(row.student)
-            writer.writerow([csv_text(row.student), csv_text(row.status), _number(row.score), _number(row.max_score),
-                             *(_number(row.cells.get(g)) for g in report.grade_ids), pending,
-                             csv_text(found.restored if found else ""), csv_text(found.overruled if found else ""),
-                             _number(late.penalty if late else None), late.describe() if late else ""])
-    return path
-
+                       _backlog(rows, cells), _tampering(notebooks, rows), _lateness(course, assignment),
+                       findings, without)

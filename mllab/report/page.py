@@ -6,12 +6,14 @@ Every text that may come from a student (ids, error messages, details) goes thro
 
 from __future__ import annotations
 
-import base64
-import io
 import statistics
+from collections.abc import Mapping
 from html import escape
 
+from mllab.report.analytics_page import sections as analytics_sections
+from mllab.report.charts import score_histogram
 from mllab.report.class_report import NOT_GRADED, ClassReport, PassRate
+from mllab.report.markup import Html, code as _code, points as _points, table as _table
 
 DETAIL_CHARS = 300
 FORMGRADER_HINT = ("Grade them in nbgrader's Formgrader: run <code>jupyter lab</code> in the course folder, "
@@ -47,60 +49,11 @@ img.plot { display: block; max-width: 100%; height: auto; margin: 0.6rem 0; }
 """
 
 
-class Html(str):
-    """Markup built by this module (trusted); every other table cell is escaped."""
-
-
-def _cell(value: object, numeric: bool) -> str:
-    text = value if isinstance(value, Html) else escape(str(value))
-    return f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>"
-
-
-def _table(table_id: str, headers: list[str], rows: list[list[object]], numeric: frozenset[int] = frozenset(),
-           empty: str = "None.") -> str:
-    if not rows:
-        return f'<p class="muted" id="{table_id}">{escape(empty)}</p>'
-    head = "".join(f'<th class="num">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
-                   for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(_cell(v, i in numeric) for i, v in enumerate(row)) + "</tr>" for row in rows)
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _code(text: str) -> Html:
-    return Html(f"<code>{escape(text)}</code>")
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
-
-
 # ---------------------------------------------------------------- 1. score distribution
 
-def _plot_png(report: ClassReport) -> str:
-    """A histogram of the total scores with the mean and median marked, as base64 PNG (Agg)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    scores = [r.score for r in report.scored]
+def _histogram(report: ClassReport) -> str:
     top = max(report.max_points(autograded=True) + report.max_points(autograded=False), 1)
-    figure = Figure(figsize=(9, 3.4), dpi=110)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    width = 5 if top <= 200 else top / 40
-    axes.hist(scores, bins=[i * width for i in range(int(top // width) + 2)], color="#4c9aff", edgecolor="white")
-    if scores:
-        mean, median = statistics.mean(scores), statistics.median(scores)
-        axes.axvline(mean, color="#d64545", linestyle="--", label=f"mean {mean:.1f}")
-        axes.axvline(median, color="#3f9142", linestyle=":", linewidth=2, label=f"median {median:g}")
-        axes.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
-    axes.set(xlim=(0, top + width), xlabel=f"total score (of {top:g} points)", ylabel="students")
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return score_histogram([r.score for r in report.scored], top)
 
 
 def _cards(report: ClassReport) -> str:
@@ -128,7 +81,7 @@ def _distribution(report: ClassReport) -> str:
     if missing:
         text += f" {missing} student(s) without a score are not in the plot (see below)."
     return (f"<p id='score-summary'>{text}</p><img id='score-plot' class='plot' alt='histogram of total scores' "
-            f"src='data:image/png;base64,{_plot_png(report)}'>")
+            f"src='data:image/png;base64,{_histogram(report)}'>")
 
 
 # ---------------------------------------------------------------- 2.–5. tables
@@ -213,13 +166,14 @@ def _late(report: ClassReport) -> str:
                          "No late submissions.")
 
 
-def render(report: ClassReport) -> str:
-    """The whole report page."""
+def render(report: ClassReport, shown: Mapping[str, str] | None = None, real_ids: bool = False) -> str:
+    """The whole report page; ``shown`` names the students in the analytics (their ids when None)."""
     title = f"Class report: {escape(report.assignment)}"
     sections = [("distribution", "Score distribution", _distribution(report)),
                 ("pass-rates", "Pass rate per test cell", _pass_rates(report)),
                 ("failures", "Most frequent failure messages", _failures(report)),
                 ("attention", "Submissions whose grading failed or needed attention", _attention(report)),
+                *analytics_sections(report, shown or {s.student: s.student for s in report.students}, real_ids),
                 ("tampering", "Restored and overruled test cells", _tampering(report)),
                 ("backlog", "Manual grading backlog", _backlog(report)),
                 ("late", "Late submissions", _late(report)),
