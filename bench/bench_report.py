@@ -11,6 +11,7 @@ nothing and only prints figures.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import platform
 import random
@@ -69,6 +70,7 @@ def _timed_report(course: Course) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=300, help="generated students (default 300)")
+    parser.add_argument("--profile", action="store_true", help="also print where one report's time goes (cProfile)")
     args = parser.parse_args()
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,6 +80,8 @@ def main() -> None:
         autograde_class(course, ASSIGNMENT, say=lambda line: None)
         _add_generated(course, templates, args.students, seed=2026)
         seconds, size = _timed_report(course)
+        if args.profile:
+            cProfile.runctx("write_report(course, ASSIGNMENT)", globals(), {"course": course}, sort="cumulative")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}")
     print(f"class report of {args.students + len(templates)} graded students ({args.students} generated from "

@@ -100,7 +100,7 @@ def _tampering(notebooks: dict[str, list], rows: list[StudentRow]) -> list[Tampe
     for row in rows:
         restored, overruled = [], []
         for nb in notebooks.get(row.student, []):
-            record = nb.metadata.get("mllab", {})
+            record = nb.get("metadata", {}).get("mllab", {})
             restored += [f"{c.get('grade_id')} ({', '.join(map(str, c.get('reasons', [])))})"
                          for c in record.get("restored_cells", []) if isinstance(c, dict)]
             overruled += [str(g) for g in record.get("overruled_cells", [])]
@@ -218,11 +218,29 @@ def _gradebook_grades(course: Course, assignment: str) -> dict[str, list[tuple[s
         raise _no_gradebook(course, assignment)
     with Gradebook(read_only_url(course)) as gradebook:
         try:
-            submissions = gradebook.find_assignment(assignment).submissions
+            gradebook.find_assignment(assignment)
         except MissingEntry:
             raise _no_gradebook(course, assignment) from None
-        return {s.student.id: [(g.name, g.score, g.max_score, bool(g.needs_manual_grade))
-                               for nb in s.notebooks for g in nb.grades] for s in submissions}
+        return _grades_query(gradebook.db, assignment)
+
+
+def _grades_query(db, assignment: str) -> dict[str, list[tuple[str, float | None, float, bool]]]:
+    """The same as walking nbgrader's objects submission by submission, in two queries (a class of 300
+    students would otherwise take thousands of lazy loads)."""
+    from nbgrader.api import Assignment, BaseCell, Grade, SubmittedAssignment, SubmittedNotebook
+
+    submitted = (db.query(SubmittedAssignment.student_id).join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+                 .filter(Assignment.name == assignment))
+    found: dict[str, list] = {student: [] for student, in submitted}
+    grades = (db.query(SubmittedAssignment.student_id, BaseCell.name, Grade.score, Grade.max_score, Grade.needs_manual_grade)
+              .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+              .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+              .join(Grade, Grade.notebook_id == SubmittedNotebook.id)
+              .join(BaseCell, BaseCell.id == Grade.cell_id)
+              .filter(Assignment.name == assignment))
+    for student, name, score, top, manual in grades:
+        found[student].append((name, score, top, bool(manual)))
+    return found
 
 
 # ---------------------------------------------------------------- who is graded, and how
@@ -292,10 +310,10 @@ def _student_failures(notebooks: list, tests: set[str]) -> set[tuple[str, str]]:
     """(grade_id, message) of every error output of a test cell in the student's autograded notebooks."""
     seen = set()
     for nb in notebooks:
-        for cell in nb.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        for cell in nb.get("cells", []):
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if grade_id in tests:
-                seen.update((grade_id, _message(o)) for o in cell.get("outputs", []) if o.output_type == "error")
+                seen.update((grade_id, _message(o)) for o in cell.get("outputs", []) if o.get("output_type") == "error")
     return seen
 
 
@@ -315,11 +333,11 @@ def _backlog(rows: list[StudentRow], cells: list[GradedCell]) -> list[tuple[str,
 
 # ---------------------------------------------------------------- the report and its files
 
-def _read_notebook(path: Path):
-    """An autograded notebook as nbformat's NotebookNode, without validating it against the schema again
-    (nbgrader wrote it; validation would be most of the time a report of 300 students takes)."""
+def _read_notebook(path: Path) -> dict:
+    """An autograded notebook as plain JSON data: neither validated against the schema again (nbgrader
+    wrote it) nor made a NotebookNode; both would be most of the time a report of 300 students takes."""
     with path.open(encoding="utf-8") as handle:
-        return nbformat.from_dict(json.load(handle))
+        return json.load(handle)
 
 
 def _read_notebooks(course: Course, assignment: str, rows: list[StudentRow]) -> dict[str, list]:
@@ -331,7 +349,7 @@ def _findings(notebooks: dict[str, list], rows: list[StudentRow]) -> tuple[dict[
     """student -> grade_id -> the judge's record, and the graded students whose notebooks have none."""
     found, missing = {}, []
     for row in rows:
-        records = [notebook_findings(nb.metadata) for nb in notebooks.get(row.student, [])]
+        records = [notebook_findings(nb.get("metadata", {})) for nb in notebooks.get(row.student, [])]
         if row.score is None or not records:
             continue
         if any(r is None for r in records):
