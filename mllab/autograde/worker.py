@@ -31,7 +31,7 @@ from mllab.autograde.state import Outcome, fingerprint
 from mllab.autograde.timing import SPENT, measure
 from mllab.autograde.verdict import judge
 from mllab.autograde.zygote import PRELOAD, die_with_parent, preload
-from mllab.checks.common import SEED_VARIABLE
+from mllab.checks.salt import SEED_VARIABLE
 from mllab.errors import MllabError, PipelineError
 from mllab.course.paths import Course
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 import numpy as np
 import torch
 
+from mllab.checks.salt import SEED_VARIABLE
 from mllab.grading import transcript
 from mllab.grading.compare import expect_close
 from mllab.grading.scoring import Part, call_student, require_library, require_own
@@ -31,7 +32,6 @@ def quiet(function, *args, **kwargs):
         return function(*args, **kwargs)
 
 
-SEED_VARIABLE = "MLLAB_CHECK_SEED"
 
 
 def run_seed() -> int:
