@@ -150,7 +150,9 @@ def test_restored_and_overruled_test_cells_are_recorded_and_reported(hostile_run
         {"grade_id": "test_cosine_lib", "reasons": ["moved"]}]
     assert scores["edited_deleted_moved_tests"] == scores["perfect"]  # the restored tests still count
     perfect = nbformat.read(course.root / "autograded" / "perfect" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    assert perfect.metadata["mllab"] == {"restored_cells": [], "overruled_cells": []}
+    record = perfect.metadata["mllab"]
+    assert (record["restored_cells"], record["overruled_cells"]) == ([], [])
+    assert all(part["passed"] for cell in record["findings"].values() for part in cell["parts"])
     listed = {t.student: t for t in collect(course, ASSIGNMENT).tampering}
     assert "test_ce_own (deleted)" in listed["edited_deleted_moved_tests"].restored
     assert "test_mse_own" in listed["skip_execution_tags"].overruled

@@ -87,9 +87,8 @@ def _reports(course: Course) -> tuple[dict[str, ClassReport], list[str]]:
     return reports, not_graded
 
 
-def _result(report: ClassReport, student: str) -> Result | None:
-    row = next((r for r in report.students if r.student == student), None)
-    return None if row is None else Result(row.status, row.score, row.max_score)
+def _results(report: ClassReport) -> dict[str, Result]:
+    return {r.student: Result(r.status, r.score, r.max_score) for r in report.students}
 
 
 def _behind(results: dict[str, Result | None]) -> list[str]:
@@ -149,8 +148,9 @@ def collect_course(course: Course) -> CourseView:
     for item in recurring:
         for student in item.repeaters:
             again[student].append(item.mistake_id)
+    by_assignment = {a: _results(report) for a, report in reports.items()}
     rows = []
     for student in students:
-        results = {a: _result(report, student) for a, report in reports.items()}
+        results = {a: found.get(student) for a, found in by_assignment.items()}
         rows.append(CourseRow(student, results, _behind(results), again.get(student, [])))
     return CourseView(list(reports), not_graded, rows, recurring)
