@@ -80,19 +80,16 @@ def items_section(report: ClassReport) -> str:
 
 
 def heat_map_section(report: ClassReport, shown: Mapping[str, str], real_ids: bool) -> str:
-    tests = [t for t in report.tests if t.points > 0]
-    rows = sorted(report.scored, key=lambda r: (-(r.score or 0.0), shown.get(r.student, r.student)))
-    if not rows or not tests:
+    columns, rows = [t.grade_id for t in report.heat_columns], report.heat_rows(shown)
+    if not rows or not columns:
         return "<p class='muted' id='heat-map'>No student has a score yet.</p>"
-    shares = [[(r.cells.get(t.grade_id) or 0.0) / t.points for t in tests] for r in rows]
-    names = [shown.get(r.student, r.student) for r in rows]
     ids = "real student ids" if real_ids else "pseudonyms (mllab report --real-ids shows the real ids)"
-    alt = (f"Heat map of {len(rows)} students (rows, best total first, as {ids}) by {len(tests)} test cells "
+    alt = (f"Heat map of {len(rows)} students (rows, best total first, as {ids}) by {len(columns)} test cells "
            "(columns), from red (no points) to green (full points). The same shares are in "
            f"{report.assignment}-heatmap.csv.")
     lead = (f"<p class='lead'>Each row is a student, under {escape(ids)}; each column a test cell. A column red "
             "for most of the class is a task to revisit; a row red throughout is a student to contact.</p>")
-    return lead + image("heat-map", heat_map(names, [t.grade_id for t in tests], shares), alt)
+    return lead + image("heat-map", heat_map([name for name, _ in rows], columns, [shares for _, shares in rows]), alt)
 
 
 def sections(report: ClassReport, shown: Mapping[str, str], real_ids: bool) -> list[tuple[str, str, str]]:

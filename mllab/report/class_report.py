@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -142,6 +143,18 @@ class ClassReport:
         """Graded cells with points whose every grade is in (manual ones once nobody waits for them)."""
         waiting = {g for r in self.scored for g in r.pending}
         return [c for c in self.cells if c.points > 0 and c.grade_id not in waiting]
+
+    @property
+    def heat_columns(self) -> list[PassRate]:
+        """The test cells with points: the heat map's columns."""
+        return [t for t in self.tests if t.points > 0]
+
+    def heat_rows(self, shown: Mapping[str, str]) -> list[tuple[str, list[float]]]:
+        """Each scored student as ``shown`` names them, best total first (ties by that name), with the
+        share of each heat-map column's points they earned."""
+        rows = sorted(self.scored, key=lambda r: (-(r.score or 0.0), shown.get(r.student, r.student)))
+        return [(shown.get(r.student, r.student), [(r.cells.get(t.grade_id) or 0.0) / t.points
+                                                   for t in self.heat_columns]) for r in rows]
 
     @property
     def items(self) -> list[ItemStatistics]:

@@ -71,9 +71,6 @@ def write_analytics(report: ClassReport, folder: Path, shown: Mapping[str, str])
                        [[i.grade_id, number(i.points), Plain(i.students), number(i.difficulty, 3),
                          number(i.discrimination, 3), number(i.upper_lower, 3), "yes" if i.poor else "no"]
                         for i in report.items])
-    tests = [t.grade_id for t in report.tests if t.points > 0]
-    heat = write_rows(folder / f"{name}-heatmap.csv", ["student", *tests],
-                      [[shown[r.student], *(number((r.cells.get(g) or 0.0) / p, 3) for g, p in
-                                            ((t.grade_id, t.points) for t in report.tests if t.points > 0))]
-                       for r in report.scored])
+    heat = write_rows(folder / f"{name}-heatmap.csv", ["student", *(t.grade_id for t in report.heat_columns)],
+                      [[student, *(number(share, 3) for share in shares)] for student, shares in report.heat_rows(shown)])
     return [mistakes, subchecks, items, heat]
