@@ -1,18 +1,23 @@
 """The parent's side of the workers: start them, hand out students, pass each result on as it comes.
 
-Each worker is its own process group (worker and zygote). A worker that stops answering within
-the per-submission limit (plus a grace period) is killed; that student is marked and a fresh
-worker takes the rest of the queue. Workers die with the parent (``PR_SET_PDEATHSIG``), so a
-killed `mllab autograde` leaves no worker, zygote or kernel behind. Workers write their logs to
-.mllab/logs/<assignment>/.
+Workers are forked by one warm forker process per run (see :mod:`.forker`), so nbgrader's and
+the judge's imports are paid once, not once per worker; if the forker is gone, a worker starts
+the plain way. Each worker is its own process group (worker and zygote). A worker that stops
+answering within the per-submission limit (plus a grace period) is killed; that student is marked
+and a fresh worker takes the rest of the queue. The forker dies with the parent and the workers
+with the forker (``PR_SET_PDEATHSIG``), so a killed `mllab autograde` leaves no worker, zygote or
+kernel behind. Workers write their logs to .mllab/logs/<assignment>/.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
 import select
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -21,8 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mllab.autograde.forker import MESSAGE_BYTES
 from mllab.autograde.state import Outcome
-from mllab.autograde.warm_kernel import kill_group
+from mllab.autograde.warm_kernel import ForkedProcess, kill_group
 from mllab.autograde.worker import Settings
 from mllab.errors import MllabError
 from mllab.course.nbgrader_steps import tool_environment
@@ -49,13 +55,80 @@ class Started:
     seconds: float
 
 
-class WorkerProcess:
-    """One `python -m mllab.autograde.worker` process and its line protocol."""
+class ForkedWorker(ForkedProcess):
+    """A worker the run's forker made: not our child, so it is watched by pid; spoken to over two pipes."""
+
+    def __init__(self, pid: int, stdin, stdout) -> None:
+        super().__init__(pid)
+        self.stdin, self.stdout = stdin, stdout
+
+    def poll(self) -> int | None:
+        if self.returncode is None and _zombie(self.pid):
+            self.returncode = -signal.SIGKILL  # orphaned and not reaped yet: it has ended all the same
+        return super().poll()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+class Forker:
+    """The run's forker process (:mod:`mllab.autograde.forker`): workers forked from it start warm.
+
+    Start it from the thread that lives as long as the run: its parent-death signal is tied to that
+    thread. If it has died (killed with the workers), :meth:`fork` says so and the caller starts
+    the worker the plain way.
+    """
 
     def __init__(self, settings: Settings, log: Path) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with open(log, "a", encoding="utf-8") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "mllab.autograde.forker", settings.to_json(), str(os.getpid()),
+                 str(theirs.fileno())], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                pass_fds=(theirs.fileno(),), env=_worker_environment(), start_new_session=True)
+        theirs.close()
+        self.channel = ours
+        self._lock = threading.Lock()
+
+    def fork(self, settings: Settings, log) -> ForkedWorker | None:
+        """A new worker with ``log`` as its stderr, or None if the forker is gone."""
+        stdin_read, stdin_write = os.pipe()
+        stdout_read, stdout_write = os.pipe()
+        try:
+            with self._lock:
+                socket.send_fds(self.channel, [settings.to_json().encode()], [stdin_read, stdout_write, log.fileno()])
+                reply = self.channel.recv(MESSAGE_BYTES)
+        except OSError:
+            reply = b""
+        finally:
+            os.close(stdin_read)
+            os.close(stdout_write)
+        if not reply:
+            os.close(stdin_write)
+            os.close(stdout_read)
+            return None
+        return ForkedWorker(json.loads(reply)["pid"], os.fdopen(stdin_write, "w"), os.fdopen(stdout_read, "r"))
+
+    def close(self) -> None:
+        """No more workers: the forker exits (the workers it made stay until they are closed)."""
+        self.channel.close()
+        kill_group(self.process.pid)
+        self.process.wait()
+
+
+class WorkerProcess:
+    """One worker process (forked warm by the run's forker, or a fresh `python -m mllab.autograde.worker`)
+    and its line protocol."""
+
+    def __init__(self, settings: Settings, log: Path, forker: Forker | None = None) -> None:
+        log.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log, "a", encoding="utf-8")
-        self.process = subprocess.Popen(
+        self.process = (forker.fork(settings, self._log) if forker else None) or subprocess.Popen(
             [sys.executable, "-m", "mllab.autograde.worker", settings.to_json(), str(os.getpid())], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._log, text=True, env=_worker_environment(), start_new_session=True)
         ready = self._read(STARTUP_LIMIT)
@@ -82,7 +155,9 @@ class WorkerProcess:
     def kill(self) -> None:
         kill_group(self.process.pid)  # the worker and its zygote (kernels have their own sessions)
         self.process.wait()
-        self._log.close()
+        for stream in (self.process.stdin, self.process.stdout, self._log):
+            with contextlib.suppress(OSError):
+                stream.close()
 
     def close(self) -> None:
         try:
@@ -103,6 +178,9 @@ def _lost(student: str, seconds: float, why: str, log: Path) -> Outcome:
     return Outcome(student, "error", seconds=seconds, detail=detail)
 
 
+_SLOT_DONE = object()  # what a slot's thread puts last, once its worker has exited
+
+
 class Pool:
     """``jobs`` workers grading ``students``; :meth:`results` yields each outcome as it arrives."""
 
@@ -114,26 +192,34 @@ class Pool:
         self.arrived: queue.Queue = queue.Queue()
         self.stopping = threading.Event()
         self.workers: dict[int, WorkerProcess] = {}
+        self.forker = Forker(settings, logs / "forker.log")  # from this thread: see Forker
         self.slots = [threading.Thread(target=self._slot, args=(k,), daemon=True)
                       for k in range(min(jobs, len(students)))]
         for slot in self.slots:
             slot.start()
 
     def results(self, poll: float = 0.5) -> Iterator[Outcome | Started | None]:
-        """Outcomes and worker starts as they come; ``None`` every ``poll`` seconds while waiting."""
-        while any(slot.is_alive() for slot in self.slots) or not self.arrived.empty():
+        """Outcomes and worker starts as they come; ``None`` every ``poll`` seconds while waiting.
+        Ends the moment the last slot is done (each slot says so last, after its worker exited)."""
+        done = 0
+        while done < len(self.slots):
             try:
                 item = self.arrived.get(timeout=poll)
             except queue.Empty:
                 yield None
                 continue
+            if item is _SLOT_DONE:
+                done += 1
+                continue
             if isinstance(item, WorkerCannotStart):
                 raise item
             yield item
+        self.forker.close()
 
     def stop(self) -> None:
         """Hand out no more students and kill every worker now (with its zygote and kernels)."""
         self.stopping.set()
+        self.forker.close()
         for worker in list(self.workers.values()):
             kill_group(worker.process.pid)
         for slot in self.slots:
@@ -161,12 +247,13 @@ class Pool:
             worker = self.workers.pop(index, None)
             if worker:
                 worker.close()
+            self.arrived.put(_SLOT_DONE)
 
     def _grade(self, index: int, student: str, settings: Settings, log: Path, limit: float) -> Outcome:
         start = time.perf_counter()
         try:
             if index not in self.workers:
-                self.workers[index] = WorkerProcess(settings, log)
+                self.workers[index] = WorkerProcess(settings, log, self.forker)
                 self.arrived.put(Started(time.perf_counter() - start))
                 start = time.perf_counter()
             return self.workers[index].grade(student, limit)

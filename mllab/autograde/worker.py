@@ -30,14 +30,18 @@ from mllab.autograde.seeds import check_seed, course_secret
 from mllab.autograde.state import Outcome, fingerprint
 from mllab.autograde.timing import SPENT, measure
 from mllab.autograde.verdict import judge
-from mllab.autograde.zygote import PRELOAD, die_with_parent, preload
+from mllab.autograde.zygote import die_with_parent, exit_now, preload
 from mllab.checks.salt import SEED_VARIABLE
 from mllab.errors import MllabError, PipelineError
 from mllab.course.paths import Course
 
 CHECKS = "mllab.checks"
-# What the judge's re-run of the hidden checks imports (torchmetrics alone takes seconds): not the kernel's own.
-JUDGE_MODULES = tuple(name for name in PRELOAD if not name.startswith(("ipykernel", "IPython", "matplotlib")))
+
+
+def judge_modules(assignment: str) -> tuple[str, ...]:
+    """What the judge's re-run of this assignment's hidden checks imports (torchmetrics alone takes
+    seconds), not what the kernels need: the zygote preloads those."""
+    return "numpy", "torch", "torchmetrics", f"{CHECKS}.{assignment}"
 
 
 @dataclass(frozen=True)
@@ -232,7 +236,7 @@ def start(settings: Settings) -> Worker:
         except MllabError:
             box.remove()
             raise
-    warm = threading.Thread(target=preload, args=(JUDGE_MODULES,), daemon=True)
+    warm = threading.Thread(target=preload, args=(judge_modules(settings.assignment),), daemon=True)
     warm.start()  # the judge's imports, here, while the zygote imports the same in the sandbox
     try:
         warm_kernel.ZYGOTE = warm_kernel.Zygote(memory_bytes=settings.memory_bytes, sandbox=box,
@@ -251,14 +255,19 @@ def start(settings: Settings) -> Worker:
     return worker
 
 
+def set_thread_limits(settings: Settings) -> None:
+    """The threads torch, OpenBLAS and OpenCV may use here, in the zygote and in its kernels."""
+    if settings.threads:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = str(settings.threads)
+
+
 def serve(settings: Settings, parent: int) -> None:
     """Answer one JSON outcome per student id read from stdin (stdout carries nothing else)."""
     die_with_parent(parent)
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # any stray print goes to the log, never into the replies
-    if settings.threads:  # read by torch, OpenBLAS and OpenCV in the zygote and its kernels
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[name] = str(settings.threads)
+    set_thread_limits(settings)
     try:
         worker = start(settings)
     except MllabError as error:
@@ -288,3 +297,4 @@ def stop_zygote() -> None:
 
 if __name__ == "__main__":
     serve(Settings(**json.loads(sys.argv[1])), int(sys.argv[2]))
+    exit_now()

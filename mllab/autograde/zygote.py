@@ -26,6 +26,10 @@ PRELOAD = (
     "torchmetrics.segmentation", "matplotlib", "matplotlib.figure", "matplotlib.font_manager",
     "skimage", "skimage.io", "skimage.transform", "skimage.metrics", "cv2", "PIL.Image",
     "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.interactiveshell",
+    # What a kernel imports as it starts (its debugger, IPython's history database and magics): a
+    # forked kernel is then ready in about 0.05 s instead of 0.25 s.
+    "ipykernel.debugger", "sqlite3", "pdb", "IPython.core.debugger", "IPython.core.completerlib",
+    "IPython.extensions.storemagic", "tornado.queues",
     "sklearn.metrics", "scipy.optimize", "scipy.spatial",
     "mllab.checks.loss_and_metric", "mllab.checks.custom_losses", "mllab.checks.beyond_basics",
 )
@@ -158,7 +162,16 @@ def serve(control_fd: int) -> None:
             control.write(json.dumps({"pid": _fork(request, control_fd, base_path)}) + "\n")
 
 
+def exit_now(code: int = 0) -> None:
+    """Leave without the interpreter's clean-up: with torch & co loaded it takes over a second of CPU,
+    and a grading process has nothing left to save once its output is flushed."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
     drop_privileges(int(sys.argv[2]) if len(sys.argv) > 2 else None)
     die_with_parent()
     serve(int(sys.argv[1]))
+    exit_now()
