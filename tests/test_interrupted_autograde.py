@@ -209,3 +209,37 @@ def test_a_sandbox_that_cannot_import_mllab_stops_the_run_with_its_cause_and_wri
     assert _dump(course) == before
     assert not state_file(course, ASSIGNMENT).exists() and list(course.autograded.glob(f"*/{ASSIGNMENT}")) == []
     assert autograde_processes(course) == []
+
+
+def _forked_workers(course: Course) -> dict[int, int]:
+    """Each worker the run's forker made: worker pid -> forker pid."""
+    return {p.pid: p.ppid() for p in autograde_processes(course) if _is_worker(p)
+            and "mllab.autograde.forker" in " ".join(p.cmdline())}
+
+
+def _has_zygote(pid: int) -> bool:
+    try:
+        return any("mllab.autograde.zygote" in " ".join(p.cmdline()) for p in psutil.Process(pid).children(True))
+    except psutil.Error:
+        return False
+
+
+def test_a_killed_forker_costs_only_the_students_in_progress_and_plain_workers_grade_the_rest(tmp_path, demo_run):
+    course = copy_course(tmp_path / "course")
+    steps.generate_release(course, ASSIGNMENT)
+    write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in CLASS[:3]))
+    process = _start(course)
+    deadline = time.monotonic() + 300
+    while len(workers := _forked_workers(course)) < 2 or not all(map(_has_zygote, workers)):
+        assert time.monotonic() < deadline, "the two workers did not start"
+        time.sleep(0.05)  # each has its zygote: the forker has long answered the coordinator for both
+    assert len(set(workers.values())) == 1, workers  # both workers come from one forker
+    psutil.Process(next(iter(workers.values()))).kill()  # its workers die with it, mid-student
+    _, err = process.communicate(timeout=300)
+    outcomes = load_outcomes(course, ASSIGNMENT)
+    assert process.returncode == 8, err
+    assert sorted(o.status for o in outcomes.values()) == ["error", "error", "graded"], outcomes
+    graded = next(s for s, o in outcomes.items() if o.status == "graded")
+    assert {s.student: s.cell_scores for s in assignment_scores(course, ASSIGNMENT)} == {
+        graded: demo_run.scores[graded].cell_scores}  # the errors have no grade
+    assert _gone(course) == []
