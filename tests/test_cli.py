@@ -60,3 +60,27 @@ def test_a_report_before_any_grading_says_what_to_run(tmp_path):
     done = _mllab("report", "loss_and_metric", cwd=course.root)
     assert done.returncode == 2
     assert "mllab autograde loss_and_metric" in done.stderr
+
+
+def test_autograde_on_a_gradebook_another_program_holds_says_so_before_any_worker_starts(tmp_path):
+    import sqlite3
+
+    from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
+    from mllab.course import nbgrader_steps as steps
+
+    course = copy_course(tmp_path)
+    steps.generate_release(course, "loss_and_metric")
+    write_submissions(course, "loss_and_metric", LOSS_AND_METRIC[:1])
+    before = course.gradebook.read_bytes()
+    holder = sqlite3.connect(course.gradebook, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a writer mid-transaction, as a formgrader saving a grade would be
+    try:
+        done = _mllab("autograde", "loss_and_metric", cwd=course.root)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert done.returncode == 7, done.stderr
+    assert "cannot write the gradebook" in done.stderr and "database is locked" in done.stderr
+    assert "no other program holds it" in done.stderr and "No student's grade was changed" in done.stderr
+    assert not (course.root / ".mllab" / "logs").exists()  # no worker was started
+    assert course.gradebook.read_bytes() == before

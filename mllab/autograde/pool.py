@@ -93,10 +93,14 @@ class Forker:
                 pass_fds=(theirs.fileno(),), env=_worker_environment(), start_new_session=True)
         theirs.close()
         self.channel = ours
+        self.closed = False
         self._lock = threading.Lock()
 
     def fork(self, settings: Settings, log) -> ForkedWorker | None:
-        """A new worker with ``log`` as its stderr, or None if the forker is gone."""
+        """A new worker with ``log`` as its stderr, or None if the forker is gone.
+        Once the pool closed the forker, no worker starts at all."""
+        if self.closed:
+            raise WorkerGone("the run is stopping")
         stdin_read, stdin_write = os.pipe()
         stdout_read, stdout_write = os.pipe()
         try:
@@ -111,11 +115,14 @@ class Forker:
         if not reply:
             os.close(stdin_write)
             os.close(stdout_read)
+            if self.closed:
+                raise WorkerGone("the run is stopping")
             return None
         return ForkedWorker(json.loads(reply)["pid"], os.fdopen(stdin_write, "w"), os.fdopen(stdout_read, "r"))
 
     def close(self) -> None:
-        """No more workers: the forker exits (the workers it made stay until they are closed)."""
+        """No more workers: the forker is killed, and with it any worker it made that is still alive."""
+        self.closed = True
         self.channel.close()
         kill_group(self.process.pid)
         self.process.wait()
@@ -128,7 +135,12 @@ class WorkerProcess:
     def __init__(self, settings: Settings, log: Path, forker: Forker | None = None) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log, "a", encoding="utf-8")
-        self.process = (forker.fork(settings, self._log) if forker else None) or subprocess.Popen(
+        try:
+            forked = forker.fork(settings, self._log) if forker else None
+        except WorkerGone:
+            self._log.close()
+            raise
+        self.process = forked or subprocess.Popen(
             [sys.executable, "-m", "mllab.autograde.worker", settings.to_json(), str(os.getpid())], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._log, text=True, env=_worker_environment(), start_new_session=True)
         ready = self._read(STARTUP_LIMIT)

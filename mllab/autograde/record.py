@@ -109,6 +109,16 @@ class Recorder:
             self.close()
             raise
 
+    def prove_writable(self) -> None:
+        """A write rolled back at once: a read-only or locked gradebook is found before any worker starts."""
+        session = self.gradebook.db
+        try:
+            session.execute(text("UPDATE course SET id = id"))
+        except OperationalError as error:
+            raise GradebookUnavailable(_unavailable(self.coursedir.db_url, error)) from None
+        finally:
+            session.rollback()
+
     def close(self) -> None:
         if hasattr(self, "gradebook"):
             self.gradebook.close()

@@ -2,8 +2,9 @@
 
 1. Choose the students: every submission that is new or changed since the last run (or all
    with ``force``), and any whose last grading hit an internal error.
-2. Workers start at once (imports, zygote, a probe kernel) while the coordinator opens the
-   gradebook; they grade the students in parallel, each on a private copy (see :mod:`.worker`).
+2. The coordinator opens the gradebook (a refusal, such as an extension for an unknown student,
+   stops the run before any worker starts); then the workers start (imports, zygote, a probe
+   kernel) and grade the students in parallel, each on a private copy (see :mod:`.worker`).
 3. The coordinator records each student the moment its worker is done: the gradebook in one
    transaction, the autograded folder moved into place, then the student's outcome saved (see
    :mod:`.record`). Ctrl-C, SIGTERM or SIGKILL lose no recorded student; a rerun grades the rest.
@@ -178,15 +179,16 @@ def _grade_and_record(course: Course, assignment: str, todo: list[str], prints: 
                       last: dict[str, Outcome], settings: Settings, jobs: int, say: Callable[[str], None],
                       times: RunTimes, scheduler: str | None = None) -> dict[str, Outcome]:
     """Start the workers, then record each student as its result arrives; stop cleanly on a signal."""
-    times.pool_started = times.since_start()
-    pool = _start_pool(course, assignment, todo, prints, settings, jobs, scheduler)
+    recorder = Recorder(course, assignment)  # first: a gradebook or extensions.csv it refuses starts no worker
+    try:
+        recorder.prove_writable()
+        times.pool_started = times.since_start()
+        pool = _start_pool(course, assignment, todo, prints, settings, jobs, scheduler)
+    except BaseException:
+        recorder.close()
+        raise
     recorded: dict[str, Outcome] = {}
     with _stop_on_signals() as stop:
-        try:
-            recorder = Recorder(course, assignment)  # opened while the workers import and warm up
-        except BaseException:
-            pool.stop()
-            raise
         try:
             _drain(pool, recorder, course, assignment, prints, last, recorded, stop, say, times)
         finally:
