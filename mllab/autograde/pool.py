@@ -124,7 +124,8 @@ class Forker:
         """No more workers: the forker is killed, and with it any worker it made that is still alive."""
         self.closed = True
         self.channel.close()
-        kill_group(self.process.pid)
+        if self.process.poll() is None:  # not once it is reaped: its pid could be another process's by then
+            kill_group(self.process.pid)
         self.process.wait()
 
 
