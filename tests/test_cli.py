@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import REPO, copy_course
+from tests.conftest import REPO, copy_course, release
 
 
 def _mllab(*args, cwd=REPO):
@@ -66,10 +66,9 @@ def test_autograde_on_a_gradebook_another_program_holds_says_so_before_any_worke
     import sqlite3
 
     from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
-    from mllab.course import nbgrader_steps as steps
 
     course = copy_course(tmp_path)
-    steps.generate_release(course, "loss_and_metric")
+    release(course, "loss_and_metric")
     write_submissions(course, "loss_and_metric", LOSS_AND_METRIC[:1])
     before = course.gradebook.read_bytes()
     holder = sqlite3.connect(course.gradebook, isolation_level=None)

@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,9 +17,8 @@ import pytest
 
 from mllab.autograde.state import load_outcomes
 from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
-from mllab.course import nbgrader_steps as steps
 from mllab.course.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, WORKER, copy_course
+from tests.conftest import ASSIGNMENT, WORKER, copy_course, release
 from mllab.autograde.local_cluster import BIN, Cluster
 
 CLASS = ("perfect", "blank", "mse_sum_naive_softmax", "macro_as_precision")
@@ -30,7 +28,7 @@ POISON = "import os, signal\nos.kill(int(os.environ['JPY_PARENT_PID']), signal.S
 
 def _course(folder: Path, students=CLASS):
     course = copy_course(folder)
-    steps.generate_release(course, ASSIGNMENT)
+    release(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in students))
     return course
 
