@@ -290,3 +290,25 @@ def test_a_dice_that_gives_nan_without_a_predicted_pet_loses_that_part_only(caps
     assert "a prediction with no pet at all gave a non-finite value" in capsys.readouterr().out
     assert checks.dice_own(dice_masking_pixels, points=8) == 2.0  # its empty prediction is right
     assert "hides the false positives" in capsys.readouterr().out
+
+
+def test_a_correct_float32_cross_entropy_earns_full_marks_whatever_the_submissions_seed(monkeypatch, capsys):
+    """Logits × 1000 in float32: the loss can be 1e-4 while rounding alone moves it by eps × 1000.
+    Every submission gets its own inputs (its seed), so a correct answer must pass for all of them."""
+    from mllab.checks.salt import SEED_VARIABLE
+
+    def model_answer(input, target):  # the instructor's solution
+        return (torch.logsumexp(input, dim=1) - input.gather(1, target[:, None]).squeeze(1)).mean()
+
+    library = lambda x, t: torch.nn.CrossEntropyLoss()(x, t)
+    composed = lambda x, t: torch.nn.NLLLoss()(torch.nn.LogSoftmax(dim=1)(x), t)
+    lost = []
+    # 1916230437: the seed that cost the model answer 4 points in a test run (0.000122 for 8e-05)
+    for seed in [1916230437, *range(0, 2**31 - 1, 2**31 // 300)]:
+        monkeypatch.setenv(SEED_VARIABLE, str(seed))
+        scores = tuple(checks.cross_entropy_stable(answer, points=4) for answer in (model_answer, ce_max_shift, ce_one_hot))
+        scores += (checks.cross_entropy_library(library, points=4), checks.cross_entropy_logsoftmax_nll(composed, points=4))
+        if scores != (4.0,) * 5:
+            lost.append((seed, scores))
+    capsys.readouterr()
+    assert lost == []

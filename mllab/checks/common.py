@@ -72,13 +72,16 @@ def library_result(function: Callable, *args, what: str, uses: tuple[str, ...], 
 
 
 def check_cases(get_result: Callable, cases: Iterable[tuple], *, reference: Callable,
-                mistakes: Callable[..., Mapping[str, object]] | None = None) -> None:
-    """For each case ``(label, dtype, *inputs)``: compare the result with the reference."""
+                mistakes: Callable[..., Mapping[str, object]] | None = None,
+                atol_floor: Callable[..., float] | None = None) -> None:
+    """For each case ``(label, dtype, *inputs)``: compare the result with the reference.
+    ``atol_floor(*inputs)``: the least absolute tolerance for that case (see ``expect_close``)."""
     for label, dtype, *inputs in cases:
         expected = reference(*inputs)
         result = get_result(*inputs)
         expect_close(result, expected, what=label, dtype=dtype,
-                     mistakes=(lambda: mistakes(*inputs)) if mistakes else None)
+                     mistakes=(lambda: mistakes(*inputs)) if mistakes else None,
+                     atol_floor=atol_floor(*inputs) if atol_floor else 0.0)
 
 
 def expect_one_of(result, accepted: Iterable, *, what: str, dtype: torch.dtype, mistakes=None) -> None:
@@ -94,10 +97,11 @@ def expect_one_of(result, accepted: Iterable, *, what: str, dtype: torch.dtype, 
 
 
 def cases_part(name: str, get_result: Callable, cases: Callable[[], Iterable[tuple]], *,
-               reference: Callable, mistakes: Callable | None = None, weight: float = 1.0) -> Part:
+               reference: Callable, mistakes: Callable | None = None, weight: float = 1.0,
+               atol_floor: Callable[..., float] | None = None) -> Part:
     """A Part that checks ``get_result`` on every case of ``cases()``."""
-    return Part(name, lambda: check_cases(get_result, cases(), reference=reference, mistakes=mistakes),
-                weight)
+    return Part(name, lambda: check_cases(get_result, cases(), reference=reference, mistakes=mistakes,
+                                          atol_floor=atol_floor), weight)
 
 
 def report_optional(parts: Iterable[Part]) -> None:

@@ -125,6 +125,13 @@ def _ce_ref(logits, target):
     return torch.nn.CrossEntropyLoss()(logits.double(), target)
 
 
+def _ce_rounding(logits, target) -> float:
+    """What rounding alone costs a correct cross entropy in the logits' own dtype: log-sum-exp and
+    the picked logit are each as large as the largest logit, so their difference (the loss, which
+    can be 1e-4 for logits × 1000) is only known to a few units of eps × max |logit|."""
+    return 4 * torch.finfo(logits.dtype).eps * float(logits.abs().max())
+
+
 def _ce_mistakes(logits, target):
     x = logits.double()
     picked = lambda logp: logp.gather(1, target[:, None]).squeeze(1)
@@ -150,7 +157,7 @@ def cross_entropy_own(cross_entropy, *, points: float) -> float:
     """`cross_entropy(input, target)` on ordinary logits."""
     run = lambda x, t: own_result(cross_entropy, x, t, what="cross_entropy")
     return score([cases_part("cross_entropy on ordinary logits", run, _logit_cases,
-                             reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
+                             reference=_ce_ref, mistakes=_ce_mistakes, atol_floor=_ce_rounding)], points=points)
 
 
 CE_OVERFLOWS = mistake(
@@ -167,7 +174,7 @@ def cross_entropy_stable(cross_entropy, *, points: float) -> float:
             raise findings.fail(CE_OVERFLOWS)
         return result
     return score([cases_part(f"cross_entropy on {LARGE_LOGITS}", run, _large_logit_cases,
-                             reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
+                             reference=_ce_ref, mistakes=_ce_mistakes, atol_floor=_ce_rounding)], points=points)
 
 
 @recorded
@@ -177,7 +184,7 @@ def cross_entropy_library(cross_entropy_lib, *, points: float) -> float:
                                       uses=("torch.nn.CrossEntropyLoss", "torch.nn.functional.cross_entropy"),
                                       use="torch.nn.CrossEntropyLoss()")
     return score([cases_part("cross_entropy_lib", run, lambda: [*_logit_cases(), *_large_logit_cases()],
-                             reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
+                             reference=_ce_ref, mistakes=_ce_mistakes, atol_floor=_ce_rounding)], points=points)
 
 
 def _logsoftmax_nll(function):
@@ -192,9 +199,9 @@ def cross_entropy_logsoftmax_nll(function, *, points: float) -> float:
     large logits (a log of a softmax gives inf there: the softmax underflows to 0)."""
     run = _logsoftmax_nll(function)
     return score([cases_part("LogSoftmax + NLLLoss on ordinary logits", run, _logit_cases,
-                             reference=_ce_ref, mistakes=_ce_mistakes),
+                             reference=_ce_ref, mistakes=_ce_mistakes, atol_floor=_ce_rounding),
                   cases_part(f"LogSoftmax + NLLLoss on {LARGE_LOGITS}", run, _large_logit_cases,
-                             reference=_ce_ref, mistakes=_ce_mistakes)], points=points)
+                             reference=_ce_ref, mistakes=_ce_mistakes, atol_floor=_ce_rounding)], points=points)
 
 
 def _bce_cases(logits: bool):

@@ -78,16 +78,19 @@ def _resolved(mistakes: Mistakes) -> Mapping[str, object]:
 
 
 def expect_close(result: object, expected: object, *, what: str, dtype: torch.dtype = torch.float32,
-                 mistakes: Mistakes = None) -> None:
+                 mistakes: Mistakes = None, atol_floor: float = 0.0) -> None:
     """Raise an AssertionError that says what is wrong unless ``result`` matches ``expected``.
 
     ``mistakes`` maps an explanation to the value a typical mistake gives; pass a function that
-    returns that mapping to compute the values only for a wrong result (a right one costs nothing)."""
+    returns that mapping to compute the values only for a wrong result (a right one costs nothing).
+    ``atol_floor``: the least absolute tolerance, for inputs whose magnitude makes the rounding of
+    any correct computation larger than the dtype's usual tolerance."""
     got = to_array(result, what=what)
     want = to_array(expected, what="the reference")
     if got.size == want.size and got.shape != want.shape and got.size == 1:
         got = got.reshape(want.shape)  # a 1-element tensor for a scalar is fine
     rtol, atol = tolerances(dtype)
+    atol = max(atol, atol_floor)
     if got.shape != want.shape:
         known = _known_mistake(got, _resolved(mistakes), rtol, atol)  # e.g. a transposed matrix
         raise AssertionError(f"{what}: {known}" if known else
