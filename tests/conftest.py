@@ -70,7 +70,7 @@ def copy_course(destination: Path) -> Course:
 _RELEASED: dict[str, Course] = {}  # assignment -> a course copy where it was released, in this test worker
 
 
-def release(course: Course, assignment: str = ASSIGNMENT) -> None:
+def release_assignment(course: Course, assignment: str = ASSIGNMENT) -> None:
     """`nbgrader generate_assignment` of ``assignment`` in ``course``. In a fresh copy with a SQLite
     gradebook, its outcome (gradebook, release and refreshed source) is copied from the one real run
     made per assignment in this test worker, which is about 5 s less per course; otherwise it runs."""

@@ -14,7 +14,7 @@ from mllab.autograde.state import fingerprint
 from mllab.classes.broken import ANCHOR, CASES, LIMITS, write_broken_class
 from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.course.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, autograde_processes, copy_course, release
+from tests.conftest import ASSIGNMENT, autograde_processes, copy_course, release_assignment
 
 GOOD = ("perfect", "blank")
 MEMORY_GB = 3.0
@@ -35,7 +35,7 @@ def _points_up_to(course, grade_id: str) -> float:
 @pytest.fixture(scope="module")
 def broken_run(tmp_path_factory):
     course = copy_course(tmp_path_factory.mktemp("broken"))
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in GOOD))
     students = [*GOOD, *write_broken_class(course, ASSIGNMENT)]
     before = {s: fingerprint(course.submission_dir(s, ASSIGNMENT)) for s in students}

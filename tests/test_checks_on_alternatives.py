@@ -303,12 +303,15 @@ def test_a_correct_float32_cross_entropy_earns_full_marks_whatever_the_submissio
     library = lambda x, t: torch.nn.CrossEntropyLoss()(x, t)
     composed = lambda x, t: torch.nn.NLLLoss()(torch.nn.LogSoftmax(dim=1)(x), t)
     lost = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: with the other test lane busy, more threads only spin and wait
     # 1916230437: the seed that cost the model answer 4 points in a test run (0.000122 for 8e-05)
-    for seed in [1916230437, *range(0, 2**31 - 1, 2**31 // 300)]:
+    for seed in [1916230437, *range(0, 2**31 - 1, 2**31 // 100)]:
         monkeypatch.setenv(SEED_VARIABLE, str(seed))
         scores = tuple(checks.cross_entropy_stable(answer, points=4) for answer in (model_answer, ce_max_shift, ce_one_hot))
         scores += (checks.cross_entropy_library(library, points=4), checks.cross_entropy_logsoftmax_nll(composed, points=4))
         if scores != (4.0,) * 5:
             lost.append((seed, scores))
+    torch.set_num_threads(threads)
     capsys.readouterr()
     assert lost == []

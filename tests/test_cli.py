@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import REPO, copy_course, release
+from tests.conftest import REPO, copy_course, release_assignment
 
 
 def _mllab(*args, cwd=REPO):
@@ -68,7 +68,7 @@ def test_autograde_on_a_gradebook_another_program_holds_says_so_before_any_worke
     from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 
     course = copy_course(tmp_path)
-    release(course, "loss_and_metric")
+    release_assignment(course, "loss_and_metric")
     write_submissions(course, "loss_and_metric", LOSS_AND_METRIC[:1])
     before = course.gradebook.read_bytes()
     holder = sqlite3.connect(course.gradebook, isolation_level=None)

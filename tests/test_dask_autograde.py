@@ -18,7 +18,7 @@ import pytest
 from mllab.autograde.state import load_outcomes
 from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.course.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, WORKER, copy_course, release
+from tests.conftest import ASSIGNMENT, WORKER, copy_course, release_assignment
 from mllab.autograde.local_cluster import BIN, Cluster
 
 CLASS = ("perfect", "blank", "mse_sum_naive_softmax", "macro_as_precision")
@@ -28,7 +28,7 @@ POISON = "import os, signal\nos.kill(int(os.environ['JPY_PARENT_PID']), signal.S
 
 def _course(folder: Path, students=CLASS):
     course = copy_course(folder)
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in students))
     return course
 

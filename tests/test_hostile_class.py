@@ -18,7 +18,7 @@ from mllab.autograde.run import autograde_class
 from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.classes.hostile import CASES, MARK, honest_base, write_hostile_class
 from mllab.course.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, SANDBOX_UIDS, autograde_processes, copy_course, release
+from tests.conftest import ASSIGNMENT, SANDBOX_UIDS, autograde_processes, copy_course, release_assignment
 
 GRADER_WRITES = ("autograded", "feedback", ".mllab", "gradebook.db", "gradebook.db-journal")
 MARKER_PLACES = (Path.home() / MARK, Path("/tmp") / MARK, Path("/") / MARK)
@@ -70,7 +70,7 @@ def hostile_run(tmp_path_factory):
     for place in MARKER_PLACES:
         place.unlink(missing_ok=True)
     course = copy_course(tmp_path_factory.mktemp("hostile"))
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in ("perfect", "blank")))
     listener = Listener()
     students = write_hostile_class(course, ASSIGNMENT, port=listener.port)

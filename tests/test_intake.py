@@ -21,7 +21,7 @@ from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.errors import PipelineError
 from mllab.course.nbgrader_steps import autograde
 from mllab.course.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, copy_course, release
+from tests.conftest import ASSIGNMENT, copy_course, release_assignment
 
 NAME = f"{ASSIGNMENT}.ipynb"
 OLD = 1_600_000_000  # the originals' timestamps, so that any touch would show
@@ -387,7 +387,7 @@ def graded(tmp_path_factory):
     takes one glob, so each group is one nbgrader run."""
     root = tmp_path_factory.mktemp("graded")
     course = copy_course(root / "course")
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, (STUDENTS["perfect"],))
     perfect = handed_in(course)
     handed = {"stripped": stripped(perfect), "v3": as_v3(perfect),

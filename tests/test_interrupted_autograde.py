@@ -22,7 +22,7 @@ from mllab.autograde.state import load_outcomes, state_file
 from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.course.paths import Course
 from mllab.course.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, autograde_processes, copy_course, release
+from tests.conftest import ASSIGNMENT, autograde_processes, copy_course, release_assignment
 
 MLLAB = str(Path(sys.executable).with_name("mllab"))
 CLASS = ("perfect", "blank", "mse_sum_naive_softmax", "macro_as_precision", "roc_swapped_dice_iou",
@@ -79,7 +79,7 @@ def _gone(course: Course, seconds: float = 15) -> list[psutil.Process]:
 def interrupted(tmp_path_factory):
     """The class: stopped by Ctrl-C after one student, SIGKILLed after the next, then run to the end."""
     course = copy_course(tmp_path_factory.mktemp("interrupted"))
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in CLASS))
     sigint = _run_until(course, signal.SIGINT, 1)
     left_after_sigint = _gone(course)
@@ -197,7 +197,7 @@ def _dump(course: Course) -> list[str]:
 
 def test_a_sandbox_that_cannot_import_mllab_stops_the_run_with_its_cause_and_writes_nothing(tmp_path):
     course = copy_course(tmp_path / "course")
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in ("perfect", "blank")))
     before = _dump(course)
     done = subprocess.run([MLLAB, "autograde", ASSIGNMENT, "--jobs", "2"], cwd=course.root, capture_output=True,
@@ -226,7 +226,7 @@ def _has_zygote(pid: int) -> bool:
 
 def test_a_killed_forker_costs_only_the_students_in_progress_and_plain_workers_grade_the_rest(tmp_path, demo_run):
     course = copy_course(tmp_path / "course")
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in CLASS[:3]))
     process = _start(course)
     deadline = time.monotonic() + 300

@@ -21,7 +21,7 @@ from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.course import nbgrader_steps as steps
 from mllab.course.roster import COLUMNS, import_roster, read_roster
 from mllab.errors import UsageError
-from tests.conftest import ASSIGNMENT, copy_course, release
+from tests.conftest import ASSIGNMENT, copy_course, release_assignment
 
 SUBMITTERS = ("perfect", "blank", "mse_sum_naive_softmax")
 ROSTER = [  # mse_sum_naive_softmax handed in but is not on the roster; blank has no LMS id
@@ -45,7 +45,7 @@ def write_roster(path: Path, rows) -> Path:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = copy_course(tmp_path_factory.mktemp("lms") / "course")
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in SUBMITTERS))
     autograde_class(course, ASSIGNMENT, jobs=2, say=lambda line: None)
     import_roster(course, write_roster(course.root / "roster.csv", ROSTER))

@@ -9,7 +9,7 @@ from mllab.classes.demo import LOSS_AND_METRIC, write_demo_class, write_submissi
 from mllab.autograde.run import autograde_class
 from mllab.autograde.state import fingerprint
 from mllab.course.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, copy_course, release
+from tests.conftest import ASSIGNMENT, copy_course, release_assignment
 
 QUIET = {"say": lambda line: None}
 
@@ -18,7 +18,7 @@ QUIET = {"say": lambda line: None}
 def plain_scores(tmp_path_factory):
     """The demo class graded by plain, sequential `nbgrader autograde`."""
     course = copy_course(tmp_path_factory.mktemp("plain"))
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_demo_class(course, ASSIGNMENT)
     steps.autograde(course, ASSIGNMENT)
     return {s.student: s.cell_scores for s in assignment_scores(course, ASSIGNMENT)}
@@ -33,7 +33,7 @@ def test_parallel_scores_equal_plain_sequential_nbgrader(plain_scores, demo_run)
 def small_class(tmp_path_factory):
     """A perfect and a blank student plus a notebook that is not valid JSON, graded in parallel."""
     course = copy_course(tmp_path_factory.mktemp("small"))
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in ("perfect", "blank")))
     broken = course.submission_dir("broken_json", ASSIGNMENT)
     broken.mkdir(parents=True)

@@ -26,7 +26,7 @@ from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.errors import PipelineError, UsageError
 from mllab.course.paths import Course
 from tests.browser import ARTIFACTS, artifact, launch
-from tests.conftest import ASSIGNMENT, copy_course, release
+from tests.conftest import ASSIGNMENT, copy_course, release_assignment
 
 SCREENSHOT = f"report-{ASSIGNMENT}.png"
 STUDENTS = ("perfect", "blank", "mse_sum_naive_softmax")
@@ -72,7 +72,7 @@ def _read_gradebook(course: Course) -> dict[str, dict]:
 def report(tmp_path_factory) -> Report:
     """A class graded by plain nbgrader, then `mllab report` on it."""
     course = copy_course(tmp_path_factory.mktemp("report-course"))
-    release(course, ASSIGNMENT)
+    release_assignment(course, ASSIGNMENT)
     write_submissions(course, ASSIGNMENT, tuple(s for s in LOSS_AND_METRIC if s.student_id in STUDENTS))
     broken = course.submission_dir(BROKEN, ASSIGNMENT)
     broken.mkdir(parents=True)

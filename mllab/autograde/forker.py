@@ -19,7 +19,7 @@ import socket
 import sys
 
 from mllab.autograde.worker import Settings, judge_modules, serve, set_thread_limits
-from mllab.autograde.zygote import die_with_parent, exit_now, preload
+from mllab.autograde.zygote import die_with_parent, exit_now, fork_child, preload
 
 WORKER_MODULES = ("nbgrader.apps", "nbgrader.converters", "nbgrader.preprocessors", "nbclient", "jupyter_client")
 MESSAGE_BYTES = 65536  # one request: a worker's settings as JSON
@@ -39,19 +39,7 @@ def _become_worker(settings: Settings, fds: list[int], channel: socket.socket, f
 
 def _fork(settings: Settings, fds: list[int], channel: socket.socket) -> int:
     forker = os.getpid()
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            _become_worker(settings, fds, channel, forker)
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 1
-        except BaseException:  # noqa: BLE001 - the child must never return into the forker's loop
-            import traceback
-
-            traceback.print_exc()
-            code = 1
-        exit_now(code)
+    pid = fork_child(lambda: _become_worker(settings, fds, channel, forker))
     for fd in fds:
         os.close(fd)
     return pid

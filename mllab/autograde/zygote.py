@@ -116,25 +116,28 @@ def _become_kernel(request: dict, control_fd: int, base_path: list[str], zygote:
     kernelapp.launch_new_instance()
 
 
-def _fork(request: dict, control_fd: int, base_path: list[str]) -> int:
-    zygote = os.getpid()
+def fork_child(become) -> int:
+    """Fork; the child runs ``become()`` and exits with its code, never returning into the parent's
+    loop. Returns the child's pid (in the parent)."""
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            _become_kernel(request, control_fd, base_path, zygote)
+            become()
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 1
-        except BaseException:  # noqa: BLE001 - the child must never return into the zygote's loop
+        except BaseException:  # noqa: BLE001 - whatever happens, the child ends here
             import traceback
 
             traceback.print_exc()
             code = 1
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+        exit_now(code)
     return pid
+
+
+def _fork(request: dict, control_fd: int, base_path: list[str]) -> int:
+    zygote = os.getpid()
+    return fork_child(lambda: _become_kernel(request, control_fd, base_path, zygote))
 
 
 def drop_privileges(uid: int | None) -> None:
