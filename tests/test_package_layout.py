@@ -23,7 +23,9 @@ LAYERS = (
     ("mllab.course",),
     ("mllab.autograde", "mllab.classes"),
     ("mllab.report",),
+    ("mllab.similarity",),
     ("mllab.demo", "mllab.round_trip"),
+    ("mllab.serve",),
     ("mllab.cli",),
     ("mllab.__main__",),
 )
