@@ -1,7 +1,8 @@
 # The course's two commands: `make demo` (the main job) and `make test` (the whole suite).
 # Both create the virtual environment in .venv from requirements.txt when it is missing or stale.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.11 (from 3.11.2) or 3.12: scripts/check_python.py says which and why before anything is installed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -13,6 +14,8 @@ RUN := PATH="$(abspath $(BIN)):$$PATH"
 venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: no python3 found: the course needs Python 3.11 (from 3.11.2) or 3.12; set PYTHON=/path/to/python3" >&2; exit 1; }
+	@$(PYTHON) scripts/check_python.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
