@@ -3,11 +3,19 @@
 A profile hook sees every Python and C function call while the student's function runs, so
 ``from torch.nn import functional as Fn``, ``getattr(torch.nn, "MSE" + "Loss")`` and
 ``import torchmetrics as tm`` all show up by where the called code lives, not by its name.
+
+Only the calls the student's own code makes count. A loss or metric that an allowed library calls
+inside itself (scikit-learn's neighbours calling ``sklearn.metrics``, a torch function calling
+another) is the library's business: the hook walks back from the called frame past the frames
+that only pass a call on (the standard library, torch's module call and dispatch wrappers) to
+the code that made the call, and records the call only when that code is not a library's.
+A library's closure counts as passing on too: it is how decorators wrap a library's metrics.
 """
 
 from __future__ import annotations
 
 import sys
+import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +38,16 @@ _BUILTIN_METRICS = {
     id(torch.pairwise_distance): "torch.pairwise_distance",
 }
 _METRIC_PACKAGES = ("torchmetrics", "sklearn.metrics", "skimage.metrics")
+
+_SITE_PACKAGES = tuple(sorted({str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("purelib", "platlib")}))
+_STANDARD_LIBRARY = tuple(sorted({str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib")}))
+_TORCH = Path(torch.__file__).resolve().parent
+# torch code that only passes a call on to the callable it was given (a module's forward, a decorated
+# function): the caller behind it decides, so nn.Sequential(nn.MSELoss()) is still the student's call
+_PASS_ON_FILES = {str(path) for path in (
+    _TORCH_NN / "modules" / "module.py", _TORCH_NN / "modules" / "container.py", _TORCH / "_jit_internal.py",
+    _TORCH / "overrides.py", _TORCH / "utils" / "_contextlib.py", _TORCH / "_compile.py")}
+PASS_ON, LIBRARY, OWN = "pass on", "library", "own"
 
 
 @dataclass
@@ -69,23 +87,61 @@ def _frame_name(frame) -> str | None:
     return None
 
 
+def code_kind(filename: str) -> str:
+    """Whose code a file holds: PASS_ON (the standard library, torch's call wrappers), LIBRARY
+    (an installed package) or OWN (the student's notebook, or anything else)."""
+    if filename.startswith("<frozen") or filename in _PASS_ON_FILES:
+        return PASS_ON
+    path = str(Path(filename).resolve()) if filename.startswith("/") else filename
+    if path in _PASS_ON_FILES:
+        return PASS_ON
+    if path.startswith(_SITE_PACKAGES):
+        return LIBRARY
+    if path.startswith(_STANDARD_LIBRARY):
+        return PASS_ON
+    return OWN
+
+
 class _Hook:
-    """The profile function: records the outermost library loss/metric frames."""
+    """The profile function: records the library losses and metrics the student's own code calls."""
 
     def __init__(self, calls: LibraryCalls) -> None:
         self.calls = calls
-        self.depth = 0  # > 0 while inside a recorded library frame
+        self._candidates: dict = {}  # code object -> whether it is a library loss or metric
+        self._kinds: dict = {}  # code object -> PASS_ON, LIBRARY or OWN
+
+    def _kind(self, code) -> str:
+        kind = self._kinds.get(code)
+        if kind is None:
+            kind = code_kind(code.co_filename)
+            if kind == LIBRARY and "<locals>" in code.co_qualname:
+                kind = PASS_ON  # a decorator's wrapper (sklearn's validate_params, skimage's fixed_func)
+            self._kinds[code] = kind
+        return kind
+
+    def _made_by_own_code(self, frame) -> bool:
+        """Is the first frame from ``frame`` back that does more than pass the call on the student's?"""
+        while frame is not None:
+            kind = self._kind(frame.f_code)
+            if kind != PASS_ON:
+                return kind == OWN
+            frame = frame.f_back
+        return True
+
+    def _name(self, frame) -> str | None:
+        code = frame.f_code
+        if self._candidates.get(code) is False:
+            return None
+        name = None if code.co_name == "<module>" else _frame_name(frame)  # an import is not a call
+        self._candidates[code] = name is not None
+        return name
 
     def __call__(self, frame, event, arg):
         if event == "call":
-            name = _frame_name(frame) if self.depth == 0 else None
-            if name or self.depth:
-                self.depth += 1
-            if name:
+            name = self._name(frame)
+            if name and self._made_by_own_code(frame.f_back):
                 self.calls.add(name)
-        elif event == "return" and self.depth:
-            self.depth -= 1
-        elif event == "c_call" and self.depth == 0 and id(arg) in _BUILTIN_METRICS:
+        elif event == "c_call" and id(arg) in _BUILTIN_METRICS and self._made_by_own_code(frame):
             self.calls.add(_BUILTIN_METRICS[id(arg)])
 
 
