@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="one row per student over all assignments: who falls behind, which mistakes come back")
     report.add_argument("--real-ids", action="store_true",
                         help="name students by their real ids in the analytics (pseudonyms by default)")
+    similarity = sub.add_parser("similarity", help="write reports/<assignment>-similarity.html and .csv: pairs of "
+                                "students whose solutions are alike (a reason to look, never a verdict)")
+    similarity.add_argument("assignment")
+    similarity.add_argument("--against", action="append", type=Path, default=[], metavar="FOLDER",
+                            help="an earlier year's submitted/ or autograded/ folder to compare with (repeatable)")
+    similarity.add_argument("--real-ids", action="store_true", help="name students by their real ids (pseudonyms by default)")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")
     scores.add_argument("assignment")
     sub.add_parser("make-data", help="write the committed data files (the cat, the offline pet stand-in and the results tables)")
@@ -99,6 +105,10 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.report.write import report_from_cli
         print("\n".join(str(p) for p in report_from_cli(course, args.assignment, whole_course=args.whole_course,
                                                         real_ids=args.real_ids)))
+    elif args.command == "similarity":
+        from mllab.similarity.report import write_similarity
+        print("\n".join(str(p) for p in write_similarity(course, check_assignment(course, args.assignment),
+                                                          tuple(args.against), real_ids=args.real_ids)))
     elif args.command == "scores":
         from mllab.course.scores import assignment_scores, score_table
         print(score_table(assignment_scores(course, check_assignment(course, args.assignment))))

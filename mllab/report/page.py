@@ -166,7 +166,8 @@ def _late(report: ClassReport) -> str:
                          "No late submissions.")
 
 
-def render(report: ClassReport, shown: Mapping[str, str] | None = None, real_ids: bool = False) -> str:
+def render(report: ClassReport, shown: Mapping[str, str] | None = None, real_ids: bool = False,
+           similarity: str | None = None) -> str:
     """The whole report page; ``shown`` names the students in the analytics (their ids when None)."""
     title = f"Class report: {escape(report.assignment)}"
     sections = [("distribution", "Score distribution", _distribution(report)),
@@ -182,4 +183,10 @@ def render(report: ClassReport, shown: Mapping[str, str] | None = None, real_ids
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
             f"<style>{CSS}</style></head>\n<body><h1>{title}</h1>"
             f"<p class='lead'>From nbgrader's gradebook, the autograded notebooks and the last "
-            f"<code>mllab autograde</code> run.</p>{_cards(report)}{body}</body></html>\n")
+            f"<code>mllab autograde</code> run.</p>{_similarity_link(similarity)}{_cards(report)}{body}</body></html>\n")
+
+
+def _similarity_link(page: str | None) -> str:
+    """A line leading to the similarity report (``mllab similarity``), when there is one."""
+    return (f'<p class="lead"><a href="{escape(page)}">Similar solutions</a>: pairs of students whose work is alike '
+            "(a reason to look, never a verdict).</p>" if page else "")

@@ -26,7 +26,9 @@ def write_report(course: Course, assignment: str, *, real_ids: bool = False) -> 
     shown = shown_ids(course, [r.student for r in report.students], real_ids)
     folder = reports_folder(course)
     html_path = folder / f"{assignment}.html"
-    html_path.write_text(render(report, shown, real_ids), encoding="utf-8")
+    similarity = f"{assignment}-similarity.html"
+    html_path.write_text(render(report, shown, real_ids, similarity if (folder / similarity).is_file() else None),
+                         encoding="utf-8")
     return (html_path, write_csv(report, folder / f"{assignment}.csv"), *write_analytics(report, folder, shown))
 
 

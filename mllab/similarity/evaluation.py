@@ -1,0 +1,133 @@
+"""Evaluation classes for the similarity report: independent students and planted copies.
+
+An independent student draws each function of loss_and_metric from several different
+implementations (:mod:`mllab.similarity.eval_solutions`), each name's spelling and each written
+answer's points and phrasings, from their own random stream. A planted copy takes one student's
+work with one disguise (:mod:`mllab.similarity.disguises`):
+
+- ``renamed``, ``reformatted``, ``reordered``, ``comments``, ``small-edits``: every code cell
+  copied with that disguise; the written answers are the copier's own;
+- ``partial``: a third of the code cells copied as they are, the rest the copier's own;
+- ``answers``: the written answers copied and lightly reworded; the code is the copier's own.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mllab.similarity import disguises
+from mllab.similarity.eval_solutions import _SPELLINGS, ANSWERS, CODE, OPTIONAL
+
+ASSIGNMENT = "loss_and_metric"
+STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
+DISGUISES = (*disguises.CODE_DISGUISES, "partial", "answers")
+_CHOICE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+_NAME = re.compile(r"<(\w+)>")
+
+
+@dataclass(frozen=True)
+class Planted:
+    source: str  # the student copied from
+    copy: str  # the copier
+    disguise: str
+
+
+def _fill(template: str, rng: random.Random, spelling: dict[str, str]) -> str:
+    text = _CHOICE.sub(lambda m: rng.choice(m.group(1).split("||")), template)
+    return _NAME.sub(lambda m: spelling.setdefault(m.group(1), rng.choice(_SPELLINGS).format(m.group(1).lower())), text)
+
+
+def _indent(body: str) -> str:
+    return "\n".join(("    " + line) if line.strip() else "" for line in body.splitlines())
+
+
+def _code_cell(release_text: str, gid: str, rng: random.Random, spelling: dict[str, str]) -> str:
+    text = release_text
+    for choices in CODE[gid]:
+        body = _fill(rng.choice(choices), rng, spelling)
+        text = text.replace(STUB, _indent(body), 1)
+    return text
+
+
+def _answer(gid: str, rng: random.Random) -> str:
+    points = ANSWERS[gid]
+    chosen = sorted(rng.sample(range(len(points)), rng.randint(2, min(4, len(points)))))
+    return " ".join(rng.choice(points[i]) for i in chosen)
+
+
+def independent_cells(release: dict[str, tuple[str, str]], rng: random.Random) -> dict[str, str]:
+    """grade_id -> text of each solution cell an independent student writes (optional tasks maybe not)."""
+    spelling: dict[str, str] = {}
+    cells = {}
+    for gid, (kind, text) in release.items():
+        if kind == "code" and gid in CODE and not (gid in OPTIONAL and rng.random() < 0.3):
+            cells[gid] = _code_cell(text, gid, rng, spelling)
+        elif kind == "markdown" and gid in ANSWERS:
+            cells[gid] = _answer(gid, rng)
+    return cells
+
+
+def disguised(source: dict[str, str], own: dict[str, str], disguise: str, release: dict[str, tuple[str, str]],
+              rng: random.Random) -> dict[str, str]:
+    """The cells of a copier: ``source`` copied with ``disguise`` where the disguise copies, else ``own``."""
+    code = [gid for gid in source if release[gid][0] == "code"]
+    cells = dict(own)
+    if disguise in disguises.CODE_DISGUISES:
+        cells.update({gid: disguises.CODE_DISGUISES[disguise](source[gid], rng) for gid in code})
+    elif disguise == "partial":
+        cells.update({gid: source[gid] for gid in rng.sample(code, max(1, round(len(code) / 3)))})
+    elif disguise == "answers":
+        cells.update({gid: disguises.reword(text, rng) for gid, text in source.items() if release[gid][0] == "markdown"})
+    else:
+        raise ValueError(f"unknown disguise {disguise!r}; known: {', '.join(DISGUISES)}")
+    return cells
+
+
+def notebook(release_nb: dict, cells: dict[str, str]) -> dict:
+    """The release notebook with the student's solution cells filled in."""
+    handed_in = copy.deepcopy(release_nb)
+    for cell in handed_in["cells"]:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in cells:
+            cell["source"] = cells[gid]
+    return handed_in
+
+
+def release_solution_cells(release_nb: dict) -> dict[str, tuple[str, str]]:
+    from mllab.similarity.sources import solution_cells
+    return {gid: (kind, text) for gid, kind, text in solution_cells(release_nb)}
+
+
+def evaluation_class(release_nb: dict, students: int, copies_per_disguise: int, seed: int = 0,
+                     disguise_kinds: tuple[str, ...] = DISGUISES) -> tuple[dict[str, dict[str, str]], list[Planted]]:
+    """``students`` students in all (planted copies included): id -> cells, and the planted pairs."""
+    rng = random.Random(seed)
+    release = release_solution_cells(release_nb)
+    planted_count = copies_per_disguise * len(disguise_kinds)
+    if planted_count * 2 > students:
+        raise ValueError(f"{students} students cannot hold {planted_count} planted copies and their sources")
+    ids = [f"s{number:04d}" for number in range(students)]
+    rng.shuffle(ids)
+    copiers, others = ids[:planted_count], ids[planted_count:]
+    cells = {student: independent_cells(release, random.Random(f"{seed}/{student}")) for student in others}
+    sources = rng.sample(others, planted_count)
+    planted = []
+    for index, (copier, source) in enumerate(zip(copiers, sources)):
+        kind = disguise_kinds[index // copies_per_disguise]
+        own = independent_cells(release, random.Random(f"{seed}/{copier}"))
+        cells[copier] = disguised(cells[source], own, kind, release, random.Random(f"{seed}/{copier}/copy"))
+        planted.append(Planted(source, copier, kind))
+    return cells, planted
+
+
+def write_class(folder: Path, release_nb: dict, students: dict[str, dict[str, str]], assignment: str = ASSIGNMENT) -> None:
+    """Write each student's notebook as ``folder/<student>/<assignment>/<assignment>.ipynb``."""
+    for student, cells in students.items():
+        target = folder / student / assignment
+        target.mkdir(parents=True, exist_ok=True)
+        (target / f"{assignment}.ipynb").write_text(json.dumps(notebook(release_nb, cells), indent=1), encoding="utf-8")

@@ -1,0 +1,92 @@
+"""The similarity page: the pairs ranked, then each pair side by side, cell by cell, shared passages marked.
+
+Everything from a notebook goes through ``html.escape``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+
+from mllab.similarity.analysis import MAX_DETAILED, Pair
+from mllab.similarity.passages import CellMatch
+from mllab.similarity.sources import Cell, Source
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 90rem; padding: 0 1.5rem; color: #1f2933; }
+.notice { background: #fff8e1; border-left: 4px solid #f0b429; padding: 0.6rem 1rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #e4e7eb; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+th { background: #f0f4f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.side { display: grid; grid-template-columns: 1fr 1fr; gap: 0.8rem; }
+pre { background: #f8f9fb; border: 1px solid #e4e7eb; padding: 0.5rem; font-size: 0.78rem; white-space: pre-wrap;
+      overflow-wrap: anywhere; margin: 0; }
+mark { background: #ffd6a5; }
+.template { color: #9aa5b1; }
+h3 { margin-top: 1.6rem; }
+.earlier { color: #8d2b0b; font-weight: 600; }
+"""
+
+HOW = ("<p>How the score is made: each solution cell is turned into tokens (comments, docstrings, layout and the "
+       "names a student chose do not count; library calls do), and the release's own lines are left out. Every run of "
+       "12 tokens (3 words in a written answer) is a fingerprint. A fingerprint counts for a pair with a weight "
+       "that falls the more students share it (log(N / students with it) / log N, squared): a passage only two "
+       "students share weighs most; the one-line solution of a short task, which many write alike, weighs "
+       "almost nothing. The score is the weight the pair shares divided by the weight of the smaller of the two "
+       "notebooks (at least half the median notebook's), from 0 to 1.</p>")
+
+
+def _name(source: Source, shown: Mapping[str, str]) -> str:
+    label = escape(shown[source.key])
+    return f'<span class="earlier">{label} (earlier: {escape(source.origin)})</span>' if source.earlier else label
+
+
+def _marked(cell: Cell, spans: tuple[tuple[int, int], ...]) -> str:
+    """The cell's text, template lines dimmed, shared passages in <mark>."""
+    text, out, position = cell.text, [], 0
+    for start, end in spans:
+        out += [escape(text[position:start]), f"<mark>{escape(text[start:end])}</mark>"]
+        position = end
+    out.append(escape(text[position:]))
+    lines = "".join(out).split("\n")
+    return "\n".join(f'<span class="template">{line}</span>' if number in cell.template_lines else line
+                     for number, line in enumerate(lines, start=1))
+
+
+def _cell(pair: Pair, match: CellMatch) -> str:
+    a, b = pair.a.cells[match.grade_id], pair.b.cells[match.grade_id]
+    return (f"<h4>{escape(match.grade_id)} <small>(longest shared passage {match.longest} "
+            f"{'tokens' if match.kind == 'code' else 'words'}, adds {match.weight:.1f} to the shared weight)</small></h4>"
+            f'<div class="side"><pre class="a">{_marked(a, match.spans_a)}</pre>'
+            f'<pre class="b">{_marked(b, match.spans_b)}</pre></div>')
+
+
+def _detail(rank: int, pair: Pair, shown: Mapping[str, str]) -> str:
+    cells = "".join(_cell(pair, m) for m in pair.matches) or "<p>No shared passage of 12 tokens.</p>"
+    return (f'<section class="pair" id="pair-{rank}"><h3>{rank}. {_name(pair.a, shown)} and {_name(pair.b, shown)}: '
+            f"score {pair.score:.2f}</h3>{cells}</section>")
+
+
+def _link(rank: int) -> str:
+    return f'<a href="#pair-{rank}">side by side</a>' if rank <= MAX_DETAILED else ""
+
+
+def render(assignment: str, pairs: list[Pair], shown: Mapping[str, str], students: int, earlier: int, floor: float) -> str:
+    rows = "".join(
+        f'<tr><td class="num">{rank}</td><td>{_name(p.a, shown)}</td><td>{_name(p.b, shown)}</td>'
+        f'<td class="num">{p.score:.2f}</td><td>{escape(", ".join(p.cells))}</td>'
+        f"<td>{_link(rank)}</td></tr>"
+        for rank, p in enumerate(pairs, start=1))
+    table = (f"<table><caption>Pairs scoring {floor:.2f} or more, highest first</caption><thead><tr><th>#</th>"
+             f"<th>student</th><th>student</th><th>score</th><th>cells with the longest shared passages</th><th></th>"
+             f"</tr></thead><tbody>{rows}</tbody></table>" if pairs else f"<p>No pair scores {floor:.2f} or more.</p>")
+    details = "".join(_detail(rank, p, shown) for rank, p in enumerate(pairs[:MAX_DETAILED], start=1))
+    title = f"Similarity: {escape(assignment)}"
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{CSS}</style>'
+            f"</head><body><h1>{title}</h1>"
+            f'<p class="notice"><b>A high score is a reason to look, never a verdict.</b> Similar code can have honest '
+            f"causes (a short task with few correct forms, working from the same lecture example). This page "
+            f"changes no grade.</p><p>{students} students of this class"
+            f"{f', compared also with {earlier} earlier students' if earlier else ''}.</p>{HOW}"
+            f"<h2>Pairs</h2>{table}<h2>Side by side</h2>{details}</body></html>\n")
