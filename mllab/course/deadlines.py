@@ -59,6 +59,7 @@ def deadlines(root: Path, *, as_written: bool = False) -> dict[str, dt.datetime]
 
 def header_line(root: Path, assignment: str) -> str | None:
     """The release notebook's line about the deadline and the late rule (None: no deadline)."""
+    from mllab.course.feedback_policy import load_policy
     from mllab.course.late_penalty import late_rule
 
     due = deadlines(root, as_written=True).get(assignment)
@@ -67,7 +68,7 @@ def header_line(root: Path, assignment: str) -> str | None:
     offset = due.strftime("%z")
     return (f"**Due:** {due:%A %d %B %Y, %H:%M} (UTC{offset[:3]}:{offset[3:]}). Submit with the Assignments tab "
             f"(or `nbgrader submit`); your last submission counts. Late work: {late_rule(root)}. If you need an "
-            "extension, ask before the deadline.")
+            f"extension, ask before the deadline. {load_policy(root).describe()}")
 
 
 def gradebook_duedate(moment: dt.datetime | None) -> dt.datetime | None:
