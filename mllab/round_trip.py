@@ -49,7 +49,7 @@ def collect_and_grade(course: Course, assignment: str, *, say: Callable[[str], N
     end when some student's grading failed inside the grader (the others get their feedback)."""
     root = exchange.ensure_exchange(course)
     say(f"== collecting {assignment} from {root} (nbgrader collect --update)")
-    exchange.collect(course, assignment)
+    exchange.collect(course, assignment, say=say)
     students = submitted_students(course, assignment)
     if not students:
         raise UsageError(f"no student has submitted {assignment} yet (nothing in {root}/{course_id(course)}/inbound/): "
