@@ -25,12 +25,14 @@ Conventions the checks hold the students to (the notebook must state the same on
   (as PyTorch3D).
 * ``earth_movers_distance(a, b)``, a and b (N, 3): the one-to-one matching σ minimising
   ``Σ ‖a_i − b_σ(i)‖`` (Euclidean, not squared); the result is the MEAN of those N distances.
-  scipy.optimize.linear_sum_assignment may be used.
+  scipy.optimize.linear_sum_assignment may be used. N ≤ 100 (the contract says so), where an exact
+  matching takes milliseconds.
 * ``gaussian_nll(mu, var, target)`` = ``torch.nn.GaussianNLLLoss(full=True)(mu, target, var)``:
-  ``mean(0.5·(log var + (target − mu)²/var)) + 0.5·log(2π)``; var has mu's shape.
+  ``mean(0.5·(log var + (target − mu)²/var)) + 0.5·log(2π)``; var has mu's shape and is ≥ 1e-6, torch's eps,
+  below which torch clamps (so clamping at 1e-6 and not clamping give the same result).
 * ``eikonal_loss(sdf, points)``: ``mean over the points of (‖∇_x sdf(x)‖₂ − 1)²``, the gradient by
   torch.autograd with create_graph=True so the loss trains sdf's parameters; sdf maps (N, 3)
-  to (N,) or (N, 1). The points given need not require grad.
+  to (N,) or (N, 1). The points given need not require grad; it is called with gradients enabled.
 * ``sparsification_error_curve(errors, uncertainty, steps=20)`` returns ``(fractions, curve)``:
   ``fractions = torch.arange(steps, dtype=torch.float64) / steps``; at step i,
   ``k = ⌊i·N / steps⌋`` samples are removed (floor(f·N) from float64 or float32 fractions, which can
@@ -376,11 +378,14 @@ def _base(name: str) -> Callable:
     return lambda x, y: ((x - y) ** 2).mean()
 
 
-def _fft_value(pred, target, base: str, transform: Callable = _fft, time: bool = True, magnitude: bool = False):
+def _fft_value(pred, target, base: str, transform: Callable = _fft, time: bool = True, magnitude: bool = False,
+               modulus: bool = False):
     p, t = pred.double(), target.double()
     f, spectrum_p, spectrum_t = _base(base), transform(p), transform(t)
     if magnitude:
         spectral = f(spectrum_p.abs(), spectrum_t.abs())
+    elif modulus:  # for l2 the same as the right value: |P − T|² = (real difference)² + (imaginary difference)²
+        spectral = f((spectrum_p - spectrum_t).abs(), torch.zeros_like(p))
     else:
         spectral = f(spectrum_p.real, spectrum_t.real) + f(spectrum_p.imag, spectrum_t.imag)
     return spectral + (f(p, t) if time else 0)
@@ -406,9 +411,16 @@ def _fft_ref(pred, target, base):
     return _fft_value(pred, target, base or "l1")
 
 
+# the most common mistake of the task: the visible check names it with this same text
+FFT_MODULUS_OF_DIFFERENCE = mistake(
+    "fft.modulus_of_difference", "you take the modulus |P − T| of the spectrum difference; with base='l1' "
+    "compare the real parts and the imaginary parts separately")
+
+
 def _fft_mistakes(pred, target, base):
     base = base or "l1"
     return {
+        FFT_MODULUS_OF_DIFFERENCE: _fft_value(pred, target, base, modulus=True),
         mistake("fft.wrong_axis", "the FFT runs over the last axis (the features); the time axis is dim=1"):
             _fft_value(pred, target, base, partial(_fft, dim=-1)),
         mistake("fft.wrong_axis", "the FFT runs over dim 0 (the batch); the time axis is dim=1"):
@@ -561,6 +573,9 @@ def _gaussian_nll_cases():
         0.05 + 4.95 * torch.rand(6, generator=g, dtype=F64), mu.clone()
     yield "gaussian_nll on a single element", F64, torch.tensor([0.5], dtype=F64), torch.tensor([0.2], dtype=F64), \
         torch.tensor([-1.0], dtype=F64)
+    mu = torch.randn(8, generator=g, dtype=F64)
+    yield "gaussian_nll with variances down to 1e-6 (torch's eps: clamping there changes nothing)", F64, mu, \
+        torch.logspace(-6, 0, 8, dtype=F64).clamp(min=1e-6), mu + 1e-3 * torch.randn(8, generator=g, dtype=F64)
 
 
 def _gaussian_nll_ref(mu, var, target):
@@ -726,7 +741,8 @@ def _import_autograd_lazies() -> None:
 def eikonal_check(eikonal_loss, *, points: float) -> float:
     """`eikonal_loss(sdf, points)`: mean (‖∇f‖ − 1)², differentiable with respect to sdf's parameters."""
     _import_autograd_lazies()
-    return score([_eikonal_values_part(eikonal_loss), _eikonal_gradient_part(eikonal_loss)], points=points)
+    with torch.enable_grad():  # the contract: the loss is never called under torch.no_grad()
+        return score([_eikonal_values_part(eikonal_loss), _eikonal_gradient_part(eikonal_loss)], points=points)
 
 
 # ---------------------------------------------------------------- sparsification curve and AUSE

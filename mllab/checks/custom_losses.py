@@ -9,7 +9,8 @@ can count it; the same misconception of the same concept has the same id in ever
 Conventions the checks hold the students to (the notebook must state the same ones; the stubs'
 docstrings come from mllab/checks/contracts/custom_losses.py, and every input fed here keeps them):
 
-* ``rmse`` and ``r2_score`` get 1-D tensors only, as the notebook says.
+* ``rmse`` and ``r2_score`` get 1-D tensors only, as the notebook says. ``r2_score`` is the docstring's
+  formula, also near a perfect fit (torchmetrics' r2_score returns 1 when the residual sum is below 1e-4).
 * ``weighted_bce_with_logits`` gets logits with 1 to 3 dimensions and a ``pos_weight`` that is 0-d
   or one weight per class along the last dimension (the notebook says so).
 * Soft Dice loss (``DiceLoss``): global, over all elements of the batch flattened together,
@@ -131,11 +132,18 @@ def _r2_cases():
     yield "predicting the target's mean (R² 0)", F64, torch.full_like(target, float(target.mean())), target
     yield "an unrelated prediction (R² < 0)", F64, torch.randn(20, generator=g, dtype=F64) * 3, target
     yield "two samples", F64, torch.tensor([1.0, 2.5], dtype=F64), torch.tensor([0.0, 2.0], dtype=F64)
+    target = 1 + 0.01 * torch.randn(20, generator=g, dtype=F64)
+    yield NEAR_PERFECT_FIT, F64, target + 1e-3 * torch.randn(20, generator=g, dtype=F64), target
+
+
+NEAR_PERFECT_FIT = "a near-perfect fit (residual sum below 1e-4: R² is still the formula, not 1)"
 
 
 def _r2_ref(pred, target):
-    from torchmetrics.functional import r2_score
-    return _quiet(r2_score, pred.double(), target.double())
+    """The docstring's formula in float64. (torchmetrics' r2_score returns exactly 1 when the residual sum
+    is below 1e-4 and 0 when the total sum is: not what the notebook states.)"""
+    p, t = pred.double(), target.double()
+    return 1 - ((t - p) ** 2).sum() / ((t - t.mean()) ** 2).sum()
 
 
 def _r2_mistakes(pred, target):

@@ -21,6 +21,7 @@ from mllab.grading import findings
 from mllab.grading.compare import expect_close
 from mllab.grading.findings import mistake
 from mllab.grading.scoring import Part, StudentCodeError, score
+from mllab.grading.tolerance import SSIM_TOLERANCE
 from mllab.grading.values import to_array
 
 F32, F64 = torch.float32, torch.float64
@@ -578,9 +579,6 @@ def _image_pairs():
     yield "a cat crop vs. its mirror image", cat, cat[:, ::-1].copy()
     yield "a gray (H×W) crop vs. a blurred copy", gray, (gray + np.roll(gray, 1, 0) + np.roll(gray, 1, 1)) / 3
     yield "random texture vs. other random texture (32×57×3)", g.random((32, 57, 3)), g.random((32, 57, 3))
-
-
-SSIM_TOLERANCE = 1e-3  # measured: border rules, window truncations and float32 differ by < 3e-4
 
 
 SSIM_MAP = mistake("ssim.map_not_mean", "return the mean SSIM (a single number), not the SSIM map")

@@ -41,6 +41,7 @@ class Arg:
     choices: tuple | None = None  # for str/int/float/bool arguments: the values allowed
     same_shape_as: str | None = None  # the name of another argument of the same shape
     optional: bool = False  # may be left out (the function has a default)
+    max_rows: int | None = None  # for tensors and arrays: the first dimension is at most this
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ def _arg_problems(arg: Arg, value, bound: dict) -> list[str]:
         problems.append(f"{arg.name} has a value {span[1]} above {arg.high}")
     if arg.choices is not None and kind in (STR, INT, FLOAT, BOOL) and value not in arg.choices:
         problems.append(f"{arg.name}={value!r} is not one of {arg.choices}")
+    if arg.max_rows is not None and kind in (TENSOR, ARRAY) and value.ndim and len(value) > arg.max_rows:
+        problems.append(f"{arg.name} has {len(value)} rows, the contract allows at most {arg.max_rows}")
     other = bound.get(arg.same_shape_as) if arg.same_shape_as else None
     if other is not None and tuple(np.shape(value)) != tuple(np.shape(other)):
         problems.append(f"{arg.name} has shape {tuple(np.shape(value))}, {arg.same_shape_as} "

@@ -6,6 +6,8 @@ from mllab.checks.contracts import ARRAY, CALLABLE, FLOAT, INT, MODULE, STR, TEN
 
 FLOATS = ("float32", "float64")
 NUMBER = "a single number (Python float, NumPy scalar or 0-d tensor)"
+EMD_MAX_POINTS = 100  # an exact matching (scipy.optimize.linear_sum_assignment) takes < 1 ms there
+GAUSSIAN_NLL_EPS = 1e-6  # torch.nn.GaussianNLLLoss's default eps: it clamps smaller variances
 NOT_DIVIDING = Convention("steps that do not divide N: at step i remove k = ⌊i·N / steps⌋ samples (rounded down)",
                           "steps does not divide N")
 
@@ -72,17 +74,18 @@ CONTRACTS = (
     Contract(
         "earth_movers_distance", "emd_own", "The mean Euclidean distance of the best one-to-one matching of a's "
         "points to b's.",
-        (Arg("a", (TENSOR,), "a torch tensor of shape (N, 3), N ≥ 1 points, float32 or float64", ndim=(2,),
-             dtypes=FLOATS),
+        (Arg("a", (TENSOR,), "a torch tensor of shape (N, 3), 1 ≤ N ≤ 100 points, float32 or float64", ndim=(2,),
+             dtypes=FLOATS, max_rows=EMD_MAX_POINTS),
          Arg("b", (TENSOR,), "a tensor of the same shape (N, 3) and dtype", ndim=(2,), dtypes=FLOATS,
-             same_shape_as="a")),
+             same_shape_as="a", max_rows=EMD_MAX_POINTS)),
         NUMBER),
     Contract(
         "gaussian_nll", "gaussian_nll_own", "The full Gaussian negative log-likelihood, a mean over all elements.",
         (Arg("mu", (TENSOR,), "a torch tensor of any shape with at least one element, float32 or float64",
              dtypes=FLOATS),
-         Arg("var", (TENSOR,), "a tensor of the same shape and dtype: the variances σ², all > 0", dtypes=FLOATS,
-             low=1e-12, same_shape_as="mu"),
+         Arg("var", (TENSOR,), "a tensor of the same shape and dtype: the variances σ², all ≥ 1e-6 (torch's "
+             "GaussianNLLLoss clamps smaller ones to its eps = 1e-6; none is smaller here, so clamping at 1e-6 or "
+             "not gives the same result)", dtypes=FLOATS, low=GAUSSIAN_NLL_EPS, same_shape_as="mu"),
          Arg("target", (TENSOR,), "a tensor of the same shape and dtype", dtypes=FLOATS, same_shape_as="mu")),
         NUMBER),
     Contract(
@@ -92,7 +95,8 @@ CONTRACTS = (
              "shape (N,) or (N, 1), in the points' dtype"),
          Arg("points", (TENSOR,), "a torch tensor of shape (N, 3), float32 or float64; it need not require grad",
              ndim=(2,), dtypes=FLOATS)),
-        "a 0-d torch tensor that keeps the autograd graph (so loss.backward() reaches sdf's parameters)"),
+        "a 0-d torch tensor that keeps the autograd graph (so loss.backward() reaches sdf's parameters); "
+        "it is always called with gradients enabled, never under torch.no_grad()"),
     Contract(
         "sparsification_error_curve", "sparsification_own", "The sparsification error curve of an uncertainty "
         "estimate, at the fractions 0, 1/steps, ..., (steps − 1)/steps.",

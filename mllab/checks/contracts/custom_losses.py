@@ -56,7 +56,7 @@ def _mask_module(name: str, grade_id: str, summary: str, conventions: tuple[Conv
 CONTRACTS = (
     _regression("rmse", "The root mean squared error sqrt(mean((pred − target)²)), with torch math only.", ""),
     _regression("r2_score", "The coefficient of determination R² = 1 − Σ(target − pred)² / Σ(target − mean(target))², "
-                "with torch math only.", " (not all equal)"),
+                "exactly this formula (also near a perfect fit), with torch math only.", " (not all equal)"),
     Contract(
         "nll_from_probs", "nll_own", "The negative log-likelihood −mean over the N rows of log probs[n, target[n]].",
         (_probabilities("probs"), _labels("target")),
@@ -109,8 +109,8 @@ CONTRACTS = (
              "probabilities in [0, 1]", ndim=(4, 5), dtypes=FLOATS, low=0.0, high=1.0),
          Arg("targets", (TENSOR,), "a tensor of the same shape and dtype as preds, every entry 0 or 1",
              ndim=(4, 5), dtypes=FLOATS, low=0.0, high=1.0, same_shape_as="preds"),
-         Arg("smooth", (FLOAT,), "a positive number (default 1e-6), added to numerator and denominator",
-             low=1e-12, optional=True)),
+         Arg("smooth", (FLOAT,), "a number from 1e-8 to 1 (default 1e-6), added to numerator and denominator",
+             low=1e-8, high=1.0, optional=True)),
         ONE_NUMBER,
         (Convention("a sample whose target is empty and which is predicted empty has Dice 1, i.e. loss 0 "
                     "(smooth keeps 0/0 away)", "a perfect prediction with an empty sample"),)),
@@ -134,7 +134,7 @@ CONTRACTS = (
         (_probabilities("probs"),
          _labels("target"),
          Arg("num_classes", (INT,), "the number of classes C (an int ≥ 2; a class may be absent from target or "
-             "never predicted)", low=2)),
+             "never predicted; the macro average leaves out a class absent from both, as torchmetrics does)", low=2)),
         "a dict {'accuracy', 'f1', 'precision', 'recall': each a dict with 'micro', 'macro' (numbers) and 'none' "
         "(C values); 'confusion_matrix': C×C counts, rows = true classes, columns = predictions}"),
 )

@@ -92,8 +92,9 @@ def _masks(name: str, grade_id: str, summary: str, conventions=(), ignore_index:
             Arg("gt", (ARRAY, TENSOR), "the ground-truth mask, of the same kind and shape as pred, with at least "
                 "one pet pixel", ndim=(2,), dtypes=MASK_DTYPES, low=1, high=2, same_shape_as="pred"))
     if ignore_index:
-        args += (Arg("ignore_index", (INT,), "the background label, left out of the score (2)", choices=(2,),
-                     optional=True),)
+        args += (Arg("ignore_index", (INT,), "the background label (2): that class is left out of the score, its "
+                     "pixels still count (unlike torch's ignore_index, which drops the pixels whose target has that "
+                     "label)", choices=(2,), optional=True),)
     return Contract(name, grade_id, summary, args,
                     "a single number (Python float, NumPy scalar or 0-d tensor) in [0, 1]", tuple(conventions))
 
@@ -101,16 +102,20 @@ def _masks(name: str, grade_id: str, summary: str, conventions=(), ignore_index:
 CONTRACTS = (
     _regression("mae_loss", "mse_mae_own", "The mean absolute error of input against target, over all elements."),
     _regression("mse_loss", "mse_mae_own", "The mean squared error of input against target, over all elements."),
-    _regression("mae_loss_lib", "mse_mae_lib", "The mean absolute error, computed with torch.nn.L1Loss."),
-    _regression("mse_loss_lib", "mse_mae_lib", "The mean squared error, computed with torch.nn.MSELoss."),
+    _regression("mae_loss_lib", "mse_mae_lib",
+                "The mean absolute error, computed with torch.nn.L1Loss (or torch.nn.functional.l1_loss)."),
+    _regression("mse_loss_lib", "mse_mae_lib",
+                "The mean squared error, computed with torch.nn.MSELoss (or torch.nn.functional.mse_loss)."),
     _cross_entropy(
         "cross_entropy", "ce_own", "The cross entropy of logits against class indices, averaged over the samples.",
         (Convention("large logits (multiplied by 100 or 1000): the loss stays finite and exact, so never "
                     "exponentiate the raw logits (use the LogSumExp trick)", LARGE_LOGITS),)),
-    _cross_entropy("cross_entropy_lib", "ce_lib", "The cross entropy, computed with torch.nn.CrossEntropyLoss."),
+    _cross_entropy("cross_entropy_lib", "ce_lib", "The cross entropy, computed with torch.nn.CrossEntropyLoss (or "
+                   "torch.nn.functional.cross_entropy)."),
     _cross_entropy(
         "cross_entropy_logsoftmax_nll", "ce_lib",
-        "The cross entropy as a LogSoftmax over the classes followed by NLLLoss (both from torch.nn).",
+        "The cross entropy as a LogSoftmax over the classes followed by NLLLoss (torch.nn's modules or their "
+        "functional forms log_softmax and nll_loss).",
         (Convention("large logits (multiplied by 100 or 1000): the loss stays finite and exact (a log of a "
                     "softmax is not: the softmax underflows to 0)", LARGE_LOGITS),)),
     _binary_cross_entropy(
@@ -136,7 +141,8 @@ CONTRACTS = (
     _masks("dice_", "dice_own", "The Dice score of the pet region (label 1) of pred against gt.",
            (Convention("a prediction with no pet pixel at all: Dice 0 (not nan)", NO_PET),)),
     _masks("dice_lib", "dice_lib", "The Dice score of the pet region (label 1), computed with "
-           "torchmetrics.segmentation.DiceScore.", ignore_index=False),
+           "torchmetrics.segmentation.DiceScore; no ignore_index argument: take the pet class from its per-class "
+           "result.", ignore_index=False),
     _masks("iou_", "iou_optional", "The IoU (Jaccard index) of the pet region (label 1) of pred against gt."),
     Contract(
         "SSIM_", "ssim_own", "The mean SSIM of two images (11×11 Gaussian window, σ = 1.5, L = 1).",
@@ -144,12 +150,16 @@ CONTRACTS = (
              ndim=(2, 3), dtypes=("float64",), low=0.0, high=1.0),
          Arg("img2", (ARRAY,), "a float64 NumPy array of the same shape as img1, values in [0, 1]", ndim=(2, 3),
              dtypes=("float64",), low=0.0, high=1.0, same_shape_as="img1")),
-        "a single number (Python float, NumPy scalar or 0-d tensor): the mean over all windows and channels"),
+        "a single number (Python float, NumPy scalar or 0-d tensor): the mean over all windows and channels. "
+        "Any standard border rule is accepted: reflect (cv2.filter2D's default), mirror, replicate, zero padding, "
+        "or keeping only the windows that fit (scikit-image)"),
     Contract(
-        "np_whc_to_tensor_bcwh", "ssim_lib", "An H×W×C NumPy image as a 1×C×H×W torch tensor.",
+        "np_whc_to_tensor_bcwh", "ssim_lib", "An H×W×C NumPy image as a 1×C×H×W torch tensor (the session's "
+        "name calls these layouts WHC and BCWH).",
         (Arg("img_np_whc", (ARRAY,), "a NumPy array of shape H×W×C, float32 or float64, values in [0, 1]",
              ndim=(3,), dtypes=FLOATS, low=0.0, high=1.0),),
-        "a float torch tensor of shape 1×C×H×W with the same pixel values (the axes permuted, not reshaped)"),
+        "a floating-point torch tensor of shape 1×C×H×W with the same pixel values (the axes permuted, not "
+        "reshaped); float32 or float64: keeping the input's dtype and converting to float32 are both right"),
     Contract(
         "ssim_lib", "ssim_lib", "The SSIM of two image batches, computed with torchmetrics' "
         "StructuralSimilarityIndexMeasure with a data range of 1.0.",
