@@ -52,6 +52,31 @@ def _score(analysis, a: str, b: str) -> float:
     return float(hits[0]) if hits else 0.0
 
 
+def test_renamed_reordered_and_edited_copies_rank_above_every_independent_pair(small_class):
+    _, sources, planted, analysis = small_class
+    planted_pairs = {frozenset((p.source, p.copy)) for p in planted}
+    keys = [s.key for s in sources]
+    independent = [float(s) for i, j, s in zip(analysis.scores.first, analysis.scores.second, analysis.scores.score)
+                   if frozenset((keys[i], keys[j])) not in planted_pairs]
+    for pair in planted:
+        assert _score(analysis, pair.source, pair.copy) > max(independent), pair.disguise
+
+
+def test_students_sharing_only_one_line_solutions_are_not_above_the_floor(tmp_path):
+    """Two honest students: the same one-line MSE, MAE and library calls; everything longer written differently."""
+    course = _course(tmp_path)
+    release_nb = _release_nb()
+    release = release_cells(course, ASSIGNMENT)
+    first = independent_cells(release, random.Random("honest-1"))
+    second = independent_cells(release, random.Random("honest-2"))
+    for gid in ("mse_mae_own", "mse_mae_lib", "ce_lib", "cosine_lib"):  # the short tasks, written alike
+        second[gid] = first[gid]
+    others = {f"other{i}": independent_cells(release, random.Random(f"other{i}")) for i in range(8)}
+    write_class(course.submitted, release_nb, {"honest1": first, "honest2": second, **others})
+    analysis = analyse(read_sources(course, ASSIGNMENT))
+    assert 0 < _score(analysis, "honest1", "honest2") < FLOOR
+
+
 def test_against_finds_a_copy_of_an_earlier_student(tmp_path):
     course = _course(tmp_path / "course")
     release_nb = _release_nb()
@@ -94,3 +119,34 @@ def test_the_csv_names_students_by_pseudonym_and_the_cells_with_the_longest_pass
     assert rows and all(row["student_a"].startswith("S-") and row["student_b"].startswith("S-") for row in rows)
     assert all(0 <= float(row["score"]) <= 1 and row["cells"] for row in rows)
     assert {row["student_a"] for row in rows}.isdisjoint({p.copy for p in planted} | {p.source for p in planted})
+
+
+def test_the_page_shows_the_top_pair_side_by_side_in_chromium(small_class):
+    """The page from its file:// URL in Debian's Chromium: the notice, the ranked pairs, and the first
+    pair's cells in two columns with the shared passages marked; screenshots are kept."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import artifact, launch
+
+    course, sources, planted, _ = small_class
+    html, _ = write_similarity(course, ASSIGNMENT, real_ids=True)
+    screenshot = artifact("similarity-side-by-side.png")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+        tab.goto(html.as_uri())
+        first = tab.locator("tbody tr").first.inner_text().split("\t")
+        tab.locator("tbody tr a").first.click()
+        pair = tab.locator("section#pair-1")
+        columns = [pair.locator("div.side").first.locator("pre").nth(i).bounding_box() for i in (0, 1)]
+        marks = [pair.locator(f"pre.{side} mark").count() for side in ("a", "b")]
+        notice = tab.locator(".notice").inner_text()
+        tab.screenshot(path=str(screenshot))  # the first pair's first cells, side by side
+        tab.goto(html.as_uri())
+        tab.screenshot(path=str(artifact("similarity-ranking.png")))  # the notice and the ranked pairs
+        browser.close()
+    assert {first[1], first[2]} in [{p.source, p.copy} for p in planted]
+    assert columns[0]["x"] + columns[0]["width"] <= columns[1]["x"] and abs(columns[0]["y"] - columns[1]["y"]) < 1
+    assert min(marks) > 0
+    assert "a reason to look, never a verdict" in notice
+    assert screenshot.stat().st_size > 10_000

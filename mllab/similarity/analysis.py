@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mllab.similarity.fingerprints import Alphabet, CellPrint, source_prints
+from mllab.similarity.fingerprints import CellPrint, source_prints
 from mllab.similarity.passages import CellMatch, pair_matches
 from mllab.similarity.scoring import Scores, score_pairs
 from mllab.similarity.sources import Source
@@ -18,6 +18,8 @@ class Pair:
     a: Source
     b: Source
     score: float
+    code: float  # the mean cell score over the code cells
+    answers: float  # the same over the written answers
     matches: tuple[CellMatch, ...]  # cells with shared passages, the one adding most to the score first
 
     @property
@@ -37,7 +39,8 @@ class Analysis:
         i, j = int(self.scores.first[position]), int(self.scores.second[position])
         a, b = (i, j) if not self.sources[i].earlier else (j, i)  # a student of this class first
         matches = pair_matches(self.prints[a], self.prints[b], self.scores.weights)
-        return Pair(self.sources[a], self.sources[b], float(self.scores.score[position]), tuple(matches))
+        return Pair(self.sources[a], self.sources[b], float(self.scores.score[position]),
+                    float(self.scores.code[position]), float(self.scores.answers[position]), tuple(matches))
 
     def reported(self, floor: float = FLOOR) -> list[Pair]:
         """The pairs at or above ``floor``, highest score first."""
@@ -45,6 +48,5 @@ class Analysis:
 
 
 def analyse(sources: list[Source]) -> Analysis:
-    alphabet = Alphabet()
-    prints = [source_prints(source, alphabet) for source in sources]
+    prints = [source_prints(source) for source in sources]
     return Analysis(sources, prints, score_pairs(prints, [s.earlier for s in sources]))

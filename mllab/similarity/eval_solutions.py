@@ -34,7 +34,7 @@ CODE: dict[str, list[list[str]]] = {
     "ce_own": [[
         "<ln> = torch.logsumexp(input, dim=1)\n<tl> = input.gather(1, target[:, None]).squeeze(1)\n"
         "return (<ln> - <tl>).mean()",
-        "<m> = input.max(dim=1, keepdim=True).values\n<s> = input - <m>\n"
+        "<m> = [[input.max(dim=1, keepdim=True).values||input.amax(dim=1, keepdim=True)||torch.max(input, 1, keepdim=True)[0]]]\n<s> = input - <m>\n"
         "<lp> = <s> - torch.log(torch.exp(<s>).sum(dim=1, keepdim=True))\n"
         "return -<lp>[torch.arange(input.shape[0]), target].mean()",
         "<lp> = torch.log_softmax(input, dim=1)\nreturn -<lp>[range(len(target)), target].mean()",
@@ -42,8 +42,8 @@ CODE: dict[str, list[list[str]]] = {
         "return -(<oh> * (input - torch.logsumexp(input, dim=1, keepdim=True))).sum(dim=1).mean()",
         "<p> = torch.exp(input) / torch.exp(input).sum(dim=1, keepdim=True)\n"
         "return -torch.log(<p>[torch.arange(len(target)), target]).mean()",
-        "<tot> = 0.0\nfor <i> in range(input.shape[0]):\n    <row> = input[<i>]\n"
-        "    <tot> = <tot> + torch.logsumexp(<row>, dim=0) - <row>[target[<i>]]\nreturn <tot> / input.shape[0]",
+        "<tot> = [[0.0||0||torch.tensor(0.0)]]\nfor <i> in range([[input.shape[0]||len(input)||len(target)]]):\n    <row> = input[<i>]\n"
+        "    <tot> [[+=||-=]] [[torch.logsumexp(<row>, dim=0) - <row>[target[<i>]]||<row>[target[<i>]] - torch.logsumexp(<row>, dim=0)]]\nreturn [[<tot> / input.shape[0]||<tot> / len(target)]]",
     ]],
     "ce_lib": [
         ["return torch.nn.CrossEntropyLoss()(input, target)",
@@ -72,9 +72,9 @@ CODE: dict[str, list[list[str]]] = {
         "if average == \"micro\":\n    return (preds == target).float().mean()\n"
         "<per> = torch.stack([(preds[target == <c>] == <c>).float().mean() for <c> in range(num_classes)])\n"
         "return <per>.mean() if average == \"macro\" else <per>",
-        "if average == \"micro\":\n    return (preds == target).float().mean()\n<scores> = []\n"
+        "if average == \"micro\":\n    return [[(preds == target).float().mean()||(preds == target).sum() / len(target)||torch.mean((preds == target).double())]]\n<scores> = []\n"
         "for <c> in range(num_classes):\n    <mask> = target == <c>\n"
-        "    <scores>.append((preds[<mask>] == <c>).float().mean())\n<per> = torch.stack(<scores>)\n"
+        "    <scores>.append([[(preds[<mask>] == <c>).float().mean()||(preds[<mask>] == <c>).sum() / <mask>.sum()||((preds == <c>) & <mask>).sum() / <mask>.sum()]])\n<per> = torch.stack(<scores>)\n"
         "if average == \"macro\":\n    return <per>.mean()\nreturn <per>",
         "<correct> = torch.bincount(target[preds == target], minlength=num_classes).float()\n"
         "<support> = torch.bincount(target, minlength=num_classes).float()\n<per> = <correct> / <support>\n"
@@ -96,12 +96,13 @@ CODE: dict[str, list[list[str]]] = {
         "return <m>(preds, target)",
     ]],
     "roc_own": [[
-        "<pos> = preds[None, :] >= thresholds[:, None]\n<act> = target.bool()[None, :]\n"
+        "<pos> = [[preds[None, :] >= thresholds[:, None]||preds.unsqueeze(0) >= thresholds.unsqueeze(1)||thresholds[:, None] <= preds[None, :]]]\n"
+        "<act> = [[target.bool()[None, :]||(target == 1).unsqueeze(0)||target[None, :] > 0]]\n"
         "<tpr> = (<pos> & <act>).sum(dim=1) / <act>.sum()\n<fpr> = (<pos> & ~<act>).sum(dim=1) / (~<act>).sum()\n"
         "return <fpr>, <tpr>",
-        "<fprs>, <tprs> = [], []\n<np_> = (target == 1).sum()\n<nn_> = (target == 0).sum()\n"
-        "for <t> in thresholds:\n    <hit> = preds >= <t>\n    <tprs>.append((<hit> & (target == 1)).sum() / <np_>)\n"
-        "    <fprs>.append((<hit> & (target == 0)).sum() / <nn_>)\nreturn torch.stack(<fprs>), torch.stack(<tprs>)",
+        "<fprs>, <tprs> = [], []\n<np_> = [[(target == 1).sum()||target.sum()||int(target.sum())]]\n<nn_> = [[(target == 0).sum()||len(target) - <np_>||(1 - target).sum()]]\n"
+        "for <t> in [[thresholds||thresholds.tolist()||range(len(thresholds))]]:\n    <hit> = preds >= <t>\n    <tprs>.append((<hit> & (target == 1)).sum() / <np_>)\n"
+        "    <fprs>.append((<hit> & (target == 0)).sum() / <nn_>)\nreturn [[torch.stack(<fprs>), torch.stack(<tprs>)||torch.tensor(<fprs>), torch.tensor(<tprs>)||<fprs>, <tprs>]]",
         "<P> = target.sum()\n<N> = len(target) - <P>\n"
         "<tpr> = torch.tensor([((preds >= <t>) & (target == 1)).sum().item() / <P> for <t> in thresholds])\n"
         "<fpr> = torch.tensor([((preds >= <t>) & (target == 0)).sum().item() / <N> for <t> in thresholds])\n"
@@ -151,16 +152,22 @@ CODE: dict[str, list[list[str]]] = {
     ]],
     "ssim_own": [[
         "<x>, <y> = np.asarray(img1, dtype=np.float64), np.asarray(img2, dtype=np.float64)\n"
-        "<c1>, <c2> = (0.01 * 1.0) ** 2, (0.03 * 1.0) ** 2\n<k1> = cv2.getGaussianKernel(11, 1.5)\n<k2> = <k1> @ <k1>.T\n"
-        "<blur> = lambda <im>: cv2.filter2D(<im>, -1, <k2>)\n<m1>, <m2> = <blur>(<x>), <blur>(<y>)\n"
-        "<v1> = <blur>(<x> * <x>) - <m1> ** 2\n<v2> = <blur>(<y> * <y>) - <m2> ** 2\n<cv> = <blur>(<x> * <y>) - <m1> * <m2>\n"
-        "<s> = ((2 * <m1> * <m2> + <c1>) * (2 * <cv> + <c2>)) / ((<m1> ** 2 + <m2> ** 2 + <c1>) * (<v1> + <v2> + <c2>))\n"
-        "return float(<s>.mean())",
-        "<a> = np.asarray(img1, dtype=np.float64)\n<b> = np.asarray(img2, dtype=np.float64)\n<c1> = 0.01 ** 2\n"
-        "<c2> = 0.03 ** 2\n<g> = lambda <z>: cv2.GaussianBlur(<z>, (11, 11), 1.5)\n<ma>, <mb> = <g>(<a>), <g>(<b>)\n"
+        "<c1>, <c2> = [[(0.01 * 1.0) ** 2, (0.03 * 1.0) ** 2||0.01 ** 2, 0.03 ** 2||1e-4, 9e-4]]\n<k1> = cv2.getGaussianKernel(11, 1.5)\n"
+        "<k2> = [[<k1> @ <k1>.T||np.outer(<k1>, <k1>)||<k1> * <k1>.T]]\n"
+        "[[<blur> = lambda <im>: cv2.filter2D(<im>, [[-1||cv2.CV_64F]], <k2>)||def <blur>(<im>):\n    return cv2.filter2D(<im>, [[-1||cv2.CV_64F]], <k2>)\n]]\n"
+        "<m1>, <m2> = <blur>(<x>), <blur>(<y>)\n"
+        "<v1> = <blur>([[<x> * <x>||<x> ** 2]]) - [[<m1> ** 2||<m1> * <m1>]]\n<v2> = <blur>([[<y> * <y>||<y> ** 2]]) - [[<m2> ** 2||<m2> * <m2>]]\n"
+        "<cv> = <blur>(<x> * <y>) - <m1> * <m2>\n"
+        "[[<s> = ((2 * <m1> * <m2> + <c1>) * (2 * <cv> + <c2>)) / ((<m1> ** 2 + <m2> ** 2 + <c1>) * (<v1> + <v2> + <c2>))||"
+        "<num> = (2 * <m1> * <m2> + <c1>) * (2 * <cv> + <c2>)\n<den> = (<m1> ** 2 + <m2> ** 2 + <c1>) * (<v1> + <v2> + <c2>)\n<s> = <num> / <den>]]\n"
+        "return [[float(<s>.mean())||<s>.mean()||np.mean(<s>)]]",
+        "<a> = [[np.asarray(img1, dtype=np.float64)||img1.astype(np.float64)||np.float64(img1)]]\n<b> = [[np.asarray(img2, dtype=np.float64)||img2.astype(np.float64)||np.float64(img2)]]\n"
+        "<c1> = [[0.01 ** 2||1e-4||(0.01 * 1) ** 2]]\n<c2> = [[0.03 ** 2||9e-4||(0.03 * 1) ** 2]]\n"
+        "<g> = lambda <z>: cv2.GaussianBlur(<z>, [[(11, 11), 1.5||(11, 11), sigmaX=1.5||ksize=(11, 11), sigmaX=1.5, sigmaY=1.5]])\n<ma>, <mb> = <g>(<a>), <g>(<b>)\n"
         "<va> = <g>(<a> ** 2) - <ma> ** 2\n<vb> = <g>(<b> ** 2) - <mb> ** 2\n<cv> = <g>(<a> * <b>) - <ma> * <mb>\n"
-        "<num> = (2 * <ma> * <mb> + <c1>) * (2 * <cv> + <c2>)\n<den> = (<ma> ** 2 + <mb> ** 2 + <c1>) * (<va> + <vb> + <c2>)\n"
-        "return (<num> / <den>).mean()",
+        "<num> = [[(2 * <ma> * <mb> + <c1>) * (2 * <cv> + <c2>)||(2 * <cv> + <c2>) * (2 * <ma> * <mb> + <c1>)]]\n"
+        "<den> = [[(<ma> ** 2 + <mb> ** 2 + <c1>) * (<va> + <vb> + <c2>)||(<va> + <vb> + <c2>) * (<ma> ** 2 + <mb> ** 2 + <c1>)]]\n"
+        "return [[(<num> / <den>).mean()||float(np.mean(<num> / <den>))]]",
         "from scipy.ndimage import gaussian_filter\n\ndef <smooth>(<im>):\n"
         "    if <im>.ndim == 3:\n        return np.stack([gaussian_filter(<im>[..., <ch>], 1.5, truncate=3.5) for <ch> in range(<im>.shape[2])], axis=2)\n"
         "    return gaussian_filter(<im>, 1.5, truncate=3.5)\n\n"
@@ -207,77 +214,88 @@ OPTIONAL = ("iou_optional", "psnr_optional", "bce_optional")
 NAMES: dict[str, tuple[str, ...]] = {}
 _SPELLINGS = ("{}", "{}_", "my_{}", "{}1", "{}_val", "the_{}", "{}x", "_{}")
 
-# written answers: per question, points; per point, phrasings
+# written answers: per question, points; per point, phrasings (with choices, as for the code)
 ANSWERS: dict[str, list[list[str]]] = {
     "answer_logsoftmax": [
-        ["Taking the softmax first exponentiates the raw logits, which overflow to inf for large values.",
-         "With big logits exp() overflows, so softmax followed by log gives inf or nan.",
-         "If the scores are large, torch.exp of them is infinite and the division produces NaN."],
-        ["Small probabilities underflow to zero and their log is minus infinity.",
-         "Very negative logits give a softmax of exactly 0, and log(0) = -inf.",
-         "Underflow is the other problem: tiny probabilities round to zero before the log."],
-        ["log_softmax subtracts the maximum (the LogSumExp trick), so nothing ever overflows.",
-         "LogSoftmax computes x - logsumexp(x) directly with a shift by the max, which stays finite.",
-         "The stable version works in log space: x_c minus the log of the summed exponentials, shifted by the largest logit."],
-        ["NLLLoss then just picks the log-probability of the true class and averages.",
-         "After that the negative log likelihood only selects the entry of the correct class.",
-         "NLLLoss does no math besides indexing the target class and taking the mean."],
-        ["It also gives better gradients and avoids a division.",
-         "Working in log space is also cheaper since there is no division.",
-         "Gradients are better behaved as well."],
+        ["[[Taking||Computing||Doing]] the softmax first exponentiates the [[raw logits||logits||scores]], which "
+         "[[overflow to inf||become infinite||blow up]] for [[large||big||huge]] values.",
+         "With [[big||large]] logits [[exp()||the exponential||torch.exp]] overflows, so [[softmax followed by log||"
+         "log of softmax||taking the log afterwards]] gives [[inf or nan||nan||infinite values]].",
+         "If the [[scores||logits||inputs]] are [[large||very large||big]], [[torch.exp of them||their exponential]] "
+         "is [[infinite||inf]] and the division [[produces||gives||returns]] NaN."],
+        ["[[Small||Tiny||Very small]] probabilities underflow to [[zero||0]] and their log is [[minus infinity||-inf]].",
+         "Very negative logits [[give||lead to||result in]] a softmax of exactly 0, and log(0) = -inf.",
+         "Underflow is [[the other problem||also a problem||another issue]]: [[tiny||small]] probabilities "
+         "[[round to||become]] zero before the log."],
+        ["[[log_softmax||LogSoftmax||The log-softmax]] subtracts the [[maximum||max||largest logit]] "
+         "([[the LogSumExp trick||logsumexp trick||a shift]]), so nothing [[ever overflows||overflows||can overflow]].",
+         "[[LogSoftmax||log_softmax]] computes x - logsumexp(x) [[directly||in one step]] with a shift by the max, "
+         "which [[stays finite||is stable||never overflows]].",
+         "The stable version [[works||stays]] in log space: [[x_c minus the log of the summed exponentials||"
+         "the logit minus logsumexp]], shifted by the [[largest||biggest]] logit."],
+        ["[[NLLLoss||The NLL loss]] then [[just||only||simply]] picks the log-probability of the [[true||correct||target]] "
+         "class and [[averages||takes the mean]].",
+         "After that the negative log likelihood only [[selects||takes||indexes]] the entry of the [[correct||true]] class.",
+         "NLLLoss does no math besides [[indexing||selecting]] the target class and [[taking the mean||averaging]]."],
+        ["It also gives [[better||nicer||more stable]] gradients and avoids a division.",
+         "Working in log space is also [[cheaper||faster]] since there is no division.",
+         "[[Gradients||The gradients]] are better behaved as well."],
     ],
     "answer_cosine": [
-        ["It is the cosine of the angle between the two vectors.",
-         "Cosine similarity measures the angle between vectors, not how long they are.",
-         "The value is cos(theta), theta being the angle between preds and target."],
-        ["1 means they point in the same direction, 0 orthogonal and -1 opposite.",
-         "Same direction gives 1, perpendicular vectors give 0, opposite ones -1.",
-         "The range is from -1 (opposite) through 0 (orthogonal) to 1 (identical direction)."],
-        ["Scaling a vector by a positive number does not change it.",
-         "It ignores the magnitude: multiplying preds by 5 gives the same value.",
-         "Lengths do not matter because both vectors are normalised."],
-        ["That makes it useful for embeddings where only the direction carries meaning.",
-         "This is why it is used to compare text or image embeddings.",
-         "For retrieval of similar items this is usually what we want."],
+        ["It is the cosine of the angle between the two [[vectors||rows]].",
+         "Cosine similarity [[measures||compares]] the angle between vectors, not [[how long they are||their length]].",
+         "The value is cos(theta), theta being the angle between [[preds and target||the two vectors]]."],
+        ["1 means they point in the same direction, 0 [[orthogonal||perpendicular]] and -1 [[opposite||opposite directions]].",
+         "Same direction gives 1, [[perpendicular||orthogonal]] vectors give 0, opposite ones -1.",
+         "The range is from -1 ([[opposite||pointing away]]) through 0 ([[orthogonal||at a right angle]]) to 1 "
+         "([[identical direction||same direction]])."],
+        ["Scaling a vector by a positive [[number||factor]] does not change it.",
+         "It ignores the [[magnitude||length||norm]]: multiplying preds by [[5||two||a constant]] gives the same value.",
+         "[[Lengths||Norms]] do not matter because both vectors are [[normalised||divided by their norm]]."],
+        ["That makes it useful for embeddings where only the direction [[carries meaning||matters]].",
+         "This is why it is used to compare [[text or image||word||sentence]] embeddings.",
+         "For [[retrieval of similar items||search||recommendation]] this is usually what we want."],
     ],
     "answer_accuracy": [
-        ["Macro accuracy, because the classes are imbalanced.",
-         "I would report the macro average since the data set is dominated by healthy patients.",
-         "The per-class or macro numbers, since one class is much larger than the others."],
+        ["Macro accuracy, because the classes are [[imbalanced||unbalanced||not balanced]].",
+         "I would report the macro average since the [[data set||dataset||data]] is dominated by healthy patients.",
+         "The per-class or macro numbers, since one class is much [[larger||bigger]] than the others."],
         ["Always predicting healthy already gives a micro accuracy of 0.8 while missing every sick patient.",
-         "A trivial classifier that says healthy for everybody would look good with micro accuracy.",
-         "Micro accuracy is driven by the majority class, so it hides the missed A and B cases."],
-        ["Macro weighs each class equally and drops to 0.67 here.",
-         "In the macro average every class counts the same, which shows the errors on the rare classes.",
-         "Averaging the per-class accuracies treats the rare diseases as important as the healthy class."],
+         "A [[trivial||dumb||constant]] classifier that says healthy for everybody would look good with micro accuracy.",
+         "Micro accuracy is [[driven||dominated]] by the majority class, so it hides the missed A and B cases."],
+        ["Macro [[weighs||weights||treats]] each class equally and drops to 0.67 here.",
+         "In the macro average every class counts the same, which shows the errors on the [[rare||small]] classes.",
+         "Averaging the per-class accuracies treats the rare [[diseases||classes]] as important as the healthy class."],
         ["In a diagnosis the sick patients are what matters.",
-         "Missing a sick patient is the costly error in medicine.",
-         "For doctors the rare classes are the interesting ones."],
+         "Missing a sick patient is the [[costly||expensive||worst]] error in medicine.",
+         "For doctors the rare classes are the [[interesting||important]] ones."],
     ],
     "answer_auroc": [
-        ["It is the area under the ROC curve.",
-         "AUROC integrates the true positive rate over the false positive rate.",
-         "The area below the curve of TPR against FPR."],
-        ["It equals the probability that a random positive gets a higher score than a random negative.",
-         "It can be read as how likely a positive sample is ranked above a negative one.",
-         "It measures the ranking quality: the chance that positives are scored above negatives."],
-        ["1.0 is a perfect separation and 0.5 is random guessing.",
-         "A value of 0.5 means the scores are no better than chance, 1 means perfect.",
-         "Random scores give about 0.5, like in this example."],
-        ["It does not depend on choosing a threshold.",
+        ["[[It is||AUROC is||This is]] the area under the ROC curve.",
+         "AUROC integrates the [[true positive rate||TPR||recall]] over the [[false positive rate||FPR]].",
+         "The area below the [[curve of TPR against FPR||ROC curve||TPR-FPR curve]]."],
+        ["It [[equals||is]] the probability that a [[random||randomly chosen]] positive gets a higher score than a "
+         "[[random||randomly chosen]] negative.",
+         "It can be read as how likely a positive [[sample||example]] is ranked above a negative one.",
+         "It measures the ranking quality: the chance that [[positives||positive samples]] are scored above "
+         "[[negatives||negative ones]]."],
+        ["1.0 is a perfect separation and 0.5 is [[random guessing||chance||a coin flip]].",
+         "A value of 0.5 means the scores are no better than chance, 1 means [[perfect||perfect ranking]].",
+         "Random scores give about 0.5, like in this [[example||exercise||case]]."],
+        ["It does not depend on [[choosing||picking]] a threshold.",
          "It summarises all thresholds at once.",
-         "No single threshold has to be picked."],
+         "No single threshold has to be [[picked||chosen||fixed]]."],
     ],
     "answer_ssim": [
-        ["SSIM rewards kept local structure, so the blurred copy still scores high.",
+        ["SSIM rewards [[kept||preserved]] local structure, so the blurred copy still scores high.",
          "The low-resolution image keeps most of the structure and gets a high SSIM.",
          "Blurring changes only fine details, so the structure term stays high."],
         ["Halving the brightness costs less than any geometric change.",
-         "The darker image keeps contrast and structure, so its SSIM is fine.",
+         "The darker image keeps contrast and structure, so its SSIM is [[fine||still good||high]].",
          "An intensity change mostly affects the luminance term only."],
-        ["It is not invariant to geometry: rotated, flipped or shifted cats get a low SSIM.",
-         "Moving the image by a few pixels ruins the score because windows no longer line up.",
-         "SSIM compares pixel windows at the same place, so a shift or rotation is punished."],
+        ["It is not invariant to geometry: rotated, flipped or shifted [[cats||images]] get a low SSIM.",
+         "Moving the image by a few pixels ruins the score because [[windows||the windows]] no longer line up.",
+         "SSIM compares pixel windows at the same place, so a shift or rotation is [[punished||penalised]]."],
         ["So it matches intuition for degradations but not for the same content moved.",
          "That is different from how a human sees it, since it is still the same cat.",
          "For the same view it works, for transformed views it does not."],

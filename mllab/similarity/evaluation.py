@@ -37,6 +37,43 @@ class Planted:
     disguise: str
 
 
+# habits of a student's hand, each drawn once per student and applied to all their code: (chance, pattern, new)
+CODE_HABITS = (
+    (0.4, re.compile(r"(?<=[(,] )dim=|(?<=\()dim="), ""),  # positional dim
+    (0.4, re.compile(r"\bnp\.asarray\("), "np.array("),
+    (0.3, re.compile(r"\btorch\.as_tensor\("), "torch.tensor("),
+    (0.3, re.compile(r"\b2 \* "), "2.0 * "),
+    (0.3, re.compile(r"\.shape\[0\]"), ".size(0)"),
+    (0.3, re.compile(r"\blen\((\w+)\)"), r"\1.shape[0]"),
+    (0.25, re.compile(r"\.float\(\)"), ".double()"),
+    (0.3, re.compile(r"^return (?!.*,)(.+)$", re.MULTILINE), r"<result> = \1\nreturn <result>"),
+)
+# habits of a student's writing
+TEXT_HABITS = (
+    (0.4, re.compile(r"\bdoes not\b"), "doesn't"),
+    (0.4, re.compile(r"\bis not\b"), "isn't"),
+    (0.3, re.compile(r"^"), "I think "),
+    (0.3, re.compile(r"\bthe (\w+) class\b"), r"class \1"),
+    (0.3, re.compile(r"\bso\b"), "therefore"),
+    (0.3, re.compile(r"\bbecause\b"), "as"),
+    (0.3, re.compile(r"\bvalue\b"), "result"),
+    (0.3, re.compile(r"\bmeans\b"), "indicates"),
+    (0.3, re.compile(r"\bgives\b"), "results in"),
+    (0.3, re.compile(r"\bvery\b"), "really"),
+    (0.3, re.compile(r"\b(\w+)s are\b"), r"every \1 is"),
+)
+
+
+def _habits(table, rng: random.Random) -> list:
+    return [(pattern, new) for chance, pattern, new in table if rng.random() < chance]
+
+
+def _apply(text: str, habits) -> str:
+    for pattern, new in habits:
+        text = pattern.sub(new, text)
+    return text
+
+
 def _fill(template: str, rng: random.Random, spelling: dict[str, str]) -> str:
     text = _CHOICE.sub(lambda m: rng.choice(m.group(1).split("||")), template)
     return _NAME.sub(lambda m: spelling.setdefault(m.group(1), rng.choice(_SPELLINGS).format(m.group(1).lower())), text)
@@ -46,29 +83,38 @@ def _indent(body: str) -> str:
     return "\n".join(("    " + line) if line.strip() else "" for line in body.splitlines())
 
 
-def _code_cell(release_text: str, gid: str, rng: random.Random, spelling: dict[str, str]) -> str:
+def _code_cell(release_text: str, gid: str, rng: random.Random, spelling: dict[str, str], habits) -> str:
     text = release_text
     for choices in CODE[gid]:
-        body = _fill(rng.choice(choices), rng, spelling)
+        body = _fill(_apply(rng.choice(choices), habits), rng, spelling)
         text = text.replace(STUB, _indent(body), 1)
     return text
 
 
-def _answer(gid: str, rng: random.Random) -> str:
+def _words(rng: random.Random) -> dict[str, str]:
+    """A student's own choice of words: about half of the synonyms a writer may pick."""
+    return {word: other for word, other in disguises.SYNONYMS.items() if rng.random() < 0.5}
+
+
+def _answer(gid: str, rng: random.Random, habits, words: dict[str, str]) -> str:
     points = ANSWERS[gid]
     chosen = sorted(rng.sample(range(len(points)), rng.randint(2, min(4, len(points)))))
-    return " ".join(rng.choice(points[i]) for i in chosen)
+    if rng.random() < 0.3:
+        rng.shuffle(chosen)
+    answer = _apply(" ".join(_fill(rng.choice(points[i]), rng, {}) for i in chosen), habits)
+    return re.sub(r"\w+", lambda m: words.get(m.group(), m.group()), answer)
 
 
 def independent_cells(release: dict[str, tuple[str, str]], rng: random.Random) -> dict[str, str]:
     """grade_id -> text of each solution cell an independent student writes (optional tasks maybe not)."""
     spelling: dict[str, str] = {}
+    code_habits, text_habits, words = _habits(CODE_HABITS, rng), _habits(TEXT_HABITS, rng), _words(rng)
     cells = {}
     for gid, (kind, text) in release.items():
         if kind == "code" and gid in CODE and not (gid in OPTIONAL and rng.random() < 0.3):
-            cells[gid] = _code_cell(text, gid, rng, spelling)
+            cells[gid] = _code_cell(text, gid, rng, spelling, code_habits)
         elif kind == "markdown" and gid in ANSWERS:
-            cells[gid] = _answer(gid, rng)
+            cells[gid] = _answer(gid, rng, text_habits, words)
     return cells
 
 

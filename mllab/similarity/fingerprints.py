@@ -1,10 +1,13 @@
-"""Fingerprints of each cell: copydetect's k-gram hashing and robust winnowing over our tokens.
+"""Fingerprints of each cell: k-gram hashes of our tokens, winnowed by copydetect.
 
-copydetect hashes the k-grams of a string and winnows them (Schleimer, Wilkerson and Aiken's
-robust winnowing: of every ``window`` consecutive k-gram hashes the smallest is kept, so any shared
-run of at least ``k + window - 1`` tokens leaves a shared fingerprint). Its own tokenizer turns every
-name into ``V`` — ``torch.nn.MSELoss()(a, b)`` and ``a.abs().mean()`` look alike to it — so we feed
-it our tokens (:mod:`mllab.similarity.tokens`), each spelled as one character.
+copydetect's robust winnowing (Schleimer, Wilkerson and Aiken) keeps the smallest of every
+``window`` consecutive k-gram hashes, so any shared run of at least ``k + window - 1`` tokens
+leaves a shared fingerprint. Two parts of copydetect are not used: its tokenizer turns every name
+into ``V`` (``torch.nn.MSELoss()(a, b)`` and ``a.abs().mean()`` then look alike; measured in
+bench/bench_similarity.py), so the tokens are ours (:mod:`mllab.similarity.tokens`); and its k-gram
+hashes use Python's ``hash()``, which is salted per process, so the same class would score
+differently on each run. Our k-gram hashes are a polynomial over each token's BLAKE2b digest: the
+same notebooks always give the same fingerprints and scores.
 
 A fingerprint is keyed by the cell it comes from (its ``grade_id``): code shared across two
 different tasks does not count.
@@ -12,11 +15,13 @@ different tasks does not count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+import hashlib
+from functools import lru_cache
+
 import numpy as np
-from copydetect.utils import hashed_kgrams, winnow
+from copydetect.utils import winnow
 
 from mllab.similarity.sources import Source
 from mllab.similarity.tokens import Token, tokens_of
@@ -24,52 +29,73 @@ from mllab.similarity.tokens import Token, tokens_of
 # k tokens per k-gram and the winnowing window, per kind of cell. Code: 12 tokens is about one line
 # (``return ((x - y) ** 2).mean()`` is 13), so a one-line solution yields one or two k-grams; every
 # shared run of 15 tokens or more is seen. Written answers: 3 words, every one kept.
-K = {"code": 12, "markdown": 3}
+K = {"code": 12, "markdown": 4}
 WINDOW = {"code": 4, "markdown": 1}
+MIN_STATEMENT = 6  # tokens: shorter statements (``return V``, ``V = []``) are no fingerprint of their own
 
 
-class Alphabet:
-    """One character per distinct token, so copydetect hashes token k-grams as character k-grams."""
+BASE = np.uint64(0x100000001B3)  # the multiplier of the polynomial k-gram hash (FNV's 64-bit prime)
 
-    def __init__(self) -> None:
-        self._chars: dict[str, str] = {}
 
-    def spell(self, tokens: Iterable[Token]) -> str:
-        return "".join(self._char(token.text) for token in tokens)
-
-    def _char(self, text: str) -> str:
-        char = self._chars.get(text)
-        if char is None:
-            code = 0x100 + len(self._chars)
-            char = self._chars[text] = chr(code if code < 0xD800 else code + 0x800)  # no surrogates
-        return char
+@lru_cache(maxsize=None)
+def token_code(text: str) -> int:
+    """A token's stable 63-bit code."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") >> 1
 
 
 @dataclass(frozen=True)
 class CellPrint:
     kind: str
     tokens: tuple[Token, ...]
-    spelled: str
-    hashes: frozenset[int]  # the winnowed k-gram hashes
+    codes: np.ndarray  # token_code of each token (uint64)
+    hashes: frozenset[int]  # the fingerprints: winnowed k-gram hashes (and statement hashes for code)
 
 
-def all_kgram_hashes(spelled: str, k: int) -> np.ndarray:
-    return hashed_kgrams(spelled, k) if len(spelled) >= k else np.array([], dtype=np.int64)
+def all_kgram_hashes(codes: np.ndarray, k: int) -> np.ndarray:
+    """The hash of every k-gram of token codes (int64; arithmetic wraps around)."""
+    if len(codes) < k:
+        return np.array([], dtype=np.int64)
+    count = len(codes) - k + 1
+    hashes = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(k):
+            hashes = hashes * BASE + codes[offset:offset + count]
+    return hashes.view(np.int64)
 
 
-def cell_print(kind: str, text: str, skip_lines: frozenset[int], alphabet: Alphabet) -> CellPrint:
+def cell_print(kind: str, text: str, skip_lines: frozenset[int]) -> CellPrint:
     tokens = tuple(tokens_of(kind, text, skip_lines))
-    spelled = alphabet.spell(tokens)
-    hashes = all_kgram_hashes(spelled, K[kind])
+    codes = np.array([token_code(t.text) for t in tokens], dtype=np.uint64)
+    hashes = all_kgram_hashes(codes, K[kind])
+    if kind != "code":
+        return CellPrint(kind, tokens, codes, frozenset(int(h) for h in hashes))
     selected = winnow(hashes, WINDOW[kind], remove_duplicates=True)[0] if len(hashes) else hashes
-    return CellPrint(kind, tokens, spelled, frozenset(int(h) for h in selected))
+    return CellPrint(kind, tokens, codes, frozenset(int(h) for h in selected) | statement_hashes(tokens, codes))
 
 
-def source_prints(source: Source, alphabet: Alphabet) -> dict[str, CellPrint]:
+def statements(tokens: tuple[Token, ...]) -> list[tuple[int, int]]:
+    """[first, last] token indices of each statement (logical line) of a code cell."""
+    spans: list[tuple[int, int]] = []
+    for index, token in enumerate(tokens):
+        if spans and tokens[spans[-1][0]].statement == token.statement:
+            spans[-1] = (spans[-1][0], index)
+        else:
+            spans.append((index, index))
+    return spans
+
+
+def statement_hashes(tokens: tuple[Token, ...], codes: np.ndarray) -> frozenset[int]:
+    """One fingerprint per statement of at least MIN_STATEMENT tokens, wherever it stands: a reordered
+    statement or one whose neighbours were edited keeps its fingerprint. (Code that does not parse is one statement.)"""
+    return frozenset(int(all_kgram_hashes(codes[first:last + 1], last - first + 1)[0] ^ np.int64(0x5A5A5A5A))
+                     for first, last in statements(tokens) if last - first + 1 >= MIN_STATEMENT)
+
+
+def source_prints(source: Source) -> dict[str, CellPrint]:
     """grade_id -> the fingerprints of each of the student's solution cells (cells with none left out)."""
     prints = {}
     for gid, cell in source.cells.items():
-        printed = cell_print(cell.kind, cell.text, cell.template_lines, alphabet)
+        printed = cell_print(cell.kind, cell.text, cell.template_lines)
         if printed.tokens:
             prints[gid] = printed
     return prints

@@ -28,13 +28,17 @@ h3 { margin-top: 1.6rem; }
 .earlier { color: #8d2b0b; font-weight: 600; }
 """
 
-HOW = ("<p>How the score is made: each solution cell is turned into tokens (comments, docstrings, layout and the "
-       "names a student chose do not count; library calls do), and the release's own lines are left out. Every run of "
-       "12 tokens (3 words in a written answer) is a fingerprint. A fingerprint counts for a pair with a weight "
-       "that falls the more students share it (log(N / students with it) / log N, squared): a passage only two "
-       "students share weighs most; the one-line solution of a short task, which many write alike, weighs "
-       "almost nothing. The score is the weight the pair shares divided by the weight of the smaller of the two "
-       "notebooks (at least half the median notebook's), from 0 to 1.</p>")
+HOW = ("<p><b>How the score is made.</b> Only the solution cells count: the code cells as code, the written "
+       "answers as text, and the release's own lines (signature, docstring, <code>raise NotImplementedError()</code>) "
+       "are left out; locked cells and outputs are never read. Code is read as tokens: comments, docstrings, layout "
+       "and the names a student chose do not count, the library calls do. Every run of 12 tokens (4 words in an "
+       "answer) and every statement is a fingerprint, and each weighs less the more students share it "
+       "(log(N / students with it) / log(N / 2); squared for answers): a passage only two students share weighs 1, "
+       "the one-line solution of a short task, which many write alike, almost nothing. Per cell, the weight the pair "
+       "shares is divided by the size of the smaller of its two cells (at least about three lines), so a shared "
+       "one-liner counts little. The score is the mean of these cell scores over the code cells both filled in, or "
+       "over the answers, whichever is higher: from 0 to 1. A copy shares in nearly every cell; honest students "
+       "share a few cells by chance.</p>")
 
 
 def _name(source: Source, shown: Mapping[str, str]) -> str:
@@ -63,9 +67,9 @@ def _cell(pair: Pair, match: CellMatch) -> str:
 
 
 def _detail(rank: int, pair: Pair, shown: Mapping[str, str]) -> str:
-    cells = "".join(_cell(pair, m) for m in pair.matches) or "<p>No shared passage of 12 tokens.</p>"
+    cells = "".join(_cell(pair, m) for m in pair.matches) or "<p>No shared passage of 12 tokens or 4 words.</p>"
     return (f'<section class="pair" id="pair-{rank}"><h3>{rank}. {_name(pair.a, shown)} and {_name(pair.b, shown)}: '
-            f"score {pair.score:.2f}</h3>{cells}</section>")
+            f"score {pair.score:.2f} (code {pair.code:.2f}, answers {pair.answers:.2f})</h3>{cells}</section>")
 
 
 def _link(rank: int) -> str:
@@ -75,11 +79,13 @@ def _link(rank: int) -> str:
 def render(assignment: str, pairs: list[Pair], shown: Mapping[str, str], students: int, earlier: int, floor: float) -> str:
     rows = "".join(
         f'<tr><td class="num">{rank}</td><td>{_name(p.a, shown)}</td><td>{_name(p.b, shown)}</td>'
-        f'<td class="num">{p.score:.2f}</td><td>{escape(", ".join(p.cells))}</td>'
+        f'<td class="num">{p.score:.2f}</td><td class="num">{p.code:.2f}</td><td class="num">{p.answers:.2f}</td>'
+        f'<td>{escape(", ".join(p.cells))}</td>'
         f"<td>{_link(rank)}</td></tr>"
         for rank, p in enumerate(pairs, start=1))
     table = (f"<table><caption>Pairs scoring {floor:.2f} or more, highest first</caption><thead><tr><th>#</th>"
-             f"<th>student</th><th>student</th><th>score</th><th>cells with the longest shared passages</th><th></th>"
+             f"<th>student</th><th>student</th><th>score</th><th>code</th><th>answers</th>"
+             f"<th>cells with the longest shared passages</th><th></th>"
              f"</tr></thead><tbody>{rows}</tbody></table>" if pairs else f"<p>No pair scores {floor:.2f} or more.</p>")
     details = "".join(_detail(rank, p, shown) for rank, p in enumerate(pairs[:MAX_DETAILED], start=1))
     title = f"Similarity: {escape(assignment)}"

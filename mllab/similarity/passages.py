@@ -52,7 +52,7 @@ def _spans(cell: CellPrint, runs: list[tuple[int, int]]) -> tuple[tuple[int, int
 def cell_match(gid: str, a: CellPrint, b: CellPrint, weights: dict[tuple[str, int], float]) -> CellMatch | None:
     """The shared passages of one cell of two students; None when they share no k-gram there."""
     k = K[a.kind]
-    hashes_a, hashes_b = all_kgram_hashes(a.spelled, k), all_kgram_hashes(b.spelled, k)
+    hashes_a, hashes_b = all_kgram_hashes(a.codes, k), all_kgram_hashes(b.codes, k)
     common = np.intersect1d(hashes_a, hashes_b)
     if not len(common):
         return None

@@ -12,7 +12,8 @@ from mllab.similarity.analysis import FLOOR, Pair, analyse
 from mllab.similarity.page import render
 from mllab.similarity.sources import Source, read_sources
 
-CSV_COLUMNS = ("student_a", "student_b", "score", "cells", "b_is_earlier", "b_origin", "shared_cells")
+CSV_COLUMNS = ("student_a", "student_b", "score", "cells", "code_score", "answers_score", "b_is_earlier", "b_origin",
+               "shared_cells")
 
 
 def page_path(course: Course, assignment: str) -> Path:
@@ -21,8 +22,7 @@ def page_path(course: Course, assignment: str) -> Path:
 
 def _shown(course: Course, sources: list[Source], real_ids: bool) -> dict[str, str]:
     """What the page calls each source: pseudonyms by default (earlier students too), real ids on request."""
-    names = shown_ids(course, [s.key for s in sources], real_ids)
-    return names
+    return shown_ids(course, [s.key for s in sources], real_ids)
 
 
 def _safe(text: str) -> str:
@@ -35,7 +35,8 @@ def write_csv(pairs: list[Pair], shown: dict[str, str], path: Path) -> Path:
         writer.writerow(CSV_COLUMNS)
         for p in pairs:
             writer.writerow([_safe(shown[p.a.key]), _safe(shown[p.b.key]), f"{p.score:.4f}", " ".join(p.cells),
-                             "yes" if p.b.earlier else "no", _safe(p.b.origin), len(p.matches)])
+                             f"{p.code:.4f}", f"{p.answers:.4f}", "yes" if p.b.earlier else "no", _safe(p.b.origin),
+                             len(p.matches)])
     return path
 
 

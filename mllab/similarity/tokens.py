@@ -33,6 +33,7 @@ class Token:
     text: str  # the normalised token
     start: int  # character span in the cell's text
     end: int
+    statement: int = 0  # which logical line of the cell (code) the token belongs to
 
 
 def bound_names(tree: ast.AST) -> set[str]:
@@ -78,10 +79,18 @@ def code_tokens(text: str, skip_lines: frozenset[int] = frozenset()) -> list[Tok
     except (SyntaxError, ValueError):
         return _fallback_tokens(text, skip_lines)
     bound, docstrings, starts = bound_names(tree), docstring_lines(tree), _line_starts(text)
-    tokens, previous, depth = [], "", 0
+    tokens, previous, depth, statement = [], "", 0, 0
     try:
-        raw = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type not in _DROPPED]
+        every = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        statements, count = {}, 0
+        for tok in every:  # the logical line of each kept token: NEWLINE ends one
+            if tok.type == tokenize.NEWLINE:
+                count += 1
+            elif tok.type not in _DROPPED:
+                statements[tok.start] = count
+        raw = [t for t in every if t.type not in _DROPPED]
         for index, tok in enumerate(raw):
+            statement = statements[tok.start]
             if tok.type == tokenize.OP:
                 depth += (tok.string in "([{") - (tok.string in ")]}")
             if tok.start in docstrings or tok.start[0] in skip_lines:
@@ -96,7 +105,7 @@ def code_tokens(text: str, skip_lines: frozenset[int] = frozenset()) -> list[Tok
                 value = _string_value(tok.string)
             else:
                 value = tok.string
-            tokens.append(Token(value, start, end))
+            tokens.append(Token(value, start, end, statement))
             previous = tok.string
     except (tokenize.TokenError, IndentationError):
         return _fallback_tokens(text, skip_lines)
