@@ -200,8 +200,8 @@ def test_the_student_apps_still_list_what_a_student_sees(course_on_a_hub, return
 @pytest.fixture(scope="module")
 def collected(course_on_a_hub):
     """The instructor's collect (mllab's: refused hand-ins set aside first, then nbgrader collect)."""
-    code = ("from mllab.course.exchange import collect; from mllab.course.paths import Course; "
-            "collect(Course('.'), 'loss_and_metric')")
+    code = ("from mllab.course.exchange import collect; from mllab.course.paths import Course; from pathlib import Path; "
+            "collect(Course(Path.cwd()), 'loss_and_metric')")
     return _ok(_instructor(course_on_a_hub, [str(users_bin() / "python"), "-c", code]))
 
 
@@ -225,3 +225,14 @@ def returned_feedback(course_on_a_hub, collected):
     for student in pages:
         _ok(_student(course_on_a_hub, student, "fetch_feedback", ASSIGNMENT))
     return {"pages": pages, "released": released}
+
+
+def test_a_course_folder_a_student_made_first_in_the_exchange_is_refused(course_on_a_hub):
+    exchange = course_on_a_hub["base"] / "srv" / "early-exchange"
+    _ok(_instructor(course_on_a_hub, ["/bin/sh", "-c", f"mkdir -m 1777 '{exchange}'"]))
+    _ok(run_as(ATTACKER, ["/bin/mkdir", "-p", "-m", "3733", str(exchange / COURSE_ID / "inbound")]))
+    code = ("from pathlib import Path; from mllab.course.exchange import ensure_exchange; "
+            "from mllab.course.paths import Course; ensure_exchange(Course(Path.cwd()))")
+    done = run_as(TEACHER, [str(users_bin() / "python"), "-c", code], cwd=course_on_a_hub["course"].root,
+                  env={EXCHANGE_VARIABLE: str(exchange)})
+    assert done.returncode != 0 and "not a folder of the course's accounts" in done.stderr, done.stderr

@@ -47,21 +47,24 @@ def inbound_folder(course: Course) -> Path:
 
 def ensure_exchange(course: Course) -> Path:
     """Create the exchange and the course's folders in it when missing, and set their modes
-    (COURSE_MODES); return the exchange root."""
+    (COURSE_MODES); return the exchange root. Each must belong to root, to the account running this or
+    to the owner of the course folder: a folder a student made there first is refused."""
     root = exchange_root(course)
-    _ensure_folder(root, EXCHANGE_MODE, f"mkdir -p {root} && chmod 1777 {root}")
+    owners = {0, os.geteuid(), Path(course.root).stat().st_uid}
+    _ensure_folder(root, EXCHANGE_MODE, owners, f"mkdir -p {root} && chmod 1777 {root}")
     for name, mode in COURSE_MODES.items():
         folder = exchange_course(course) / name
-        _ensure_folder(folder, mode, f"chown -R $(id -un) {exchange_course(course)}")
+        _ensure_folder(folder, mode, owners, f"chown -R $(id -un) {exchange_course(course)}")
     return root
 
 
-def _ensure_folder(folder: Path, mode: int, fix: str) -> None:
+def _ensure_folder(folder: Path, mode: int, owners: set[int], fix: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         info = folder.lstat()
-        if not stat.S_ISDIR(info.st_mode):
-            raise UsageError(f"{folder} in the exchange is not a folder: remove it (as root), then run this again")
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid not in owners:
+            raise UsageError(f"{folder} in the exchange is not a folder of the course's accounts (someone else made "
+                             f"it, perhaps a student): as root, remove or move it, then run this again")
         if stat.S_IMODE(info.st_mode) != mode:
             if info.st_uid != os.geteuid() and os.geteuid() != 0:
                 raise PermissionError(1, "it belongs to another user")
