@@ -236,3 +236,41 @@ def test_a_course_folder_a_student_made_first_in_the_exchange_is_refused(course_
     done = run_as(TEACHER, [str(users_bin() / "python"), "-c", code], cwd=course_on_a_hub["course"].root,
                   env={EXCHANGE_VARIABLE: str(exchange)})
     assert done.returncode != 0 and "not a folder of the course's accounts" in done.stderr, done.stderr
+
+
+def test_only_a_students_own_plain_hand_in_counts_and_the_rest_is_set_aside(course_on_a_hub):
+    """The rule of mllab.course.inbound on hand-ins made by hand, owned by real users."""
+    users, stamp = course_on_a_hub["users"], "2026-12-01 10:00:00.000000 UTC"
+    folder = course_on_a_hub["base"] / "inbound-cases"
+    folder.mkdir()
+
+    def entry(name: str, owner: str, files: dict[str, str] = {}) -> Path:  # noqa: B006 (read only)
+        path = folder / name
+        path.mkdir()
+        (path / "timestamp.txt").write_text(stamp)
+        for file, file_owner in {"timestamp.txt": owner, **files}.items():
+            if not (path / file).exists():
+                (path / file).write_text("{}")
+            os.chown(path / file, users[file_owner].pw_uid, users[file_owner].pw_gid)
+        os.chown(path, users[owner].pw_uid, users[owner].pw_gid)
+        return path
+
+    entry(f"{VICTIM}+{ASSIGNMENT}+{stamp}+own", VICTIM, {f"{ASSIGNMENT}.ipynb": VICTIM})
+    entry(f"{VICTIM}+{ASSIGNMENT}+{stamp}+planted", VICTIM, {f"{ASSIGNMENT}.ipynb": ATTACKER})
+    linked = entry(f"{VICTIM}+{ASSIGNMENT}+{stamp}+link", VICTIM)
+    (linked / f"{ASSIGNMENT}.ipynb").symlink_to(course_on_a_hub["course"].source_notebook(ASSIGNMENT))
+    os.symlink(folder / f"{VICTIM}+{ASSIGNMENT}+{stamp}+own", folder / f"{VICTIM}+{ASSIGNMENT}+{stamp}+alias")
+    entry(f"{VICTIM}+{ASSIGNMENT}+yesterday+badtime", VICTIM)
+    entry(f"{ATTACKER}+{ASSIGNMENT}+", ATTACKER)
+    grader = users[TEACHER].pw_uid
+
+    counted = inbound.counted_entries(folder, ASSIGNMENT, grader_uid=grader)
+    assert [e.path.name.rsplit("+", 1)[1] for e in counted] == ["own"]
+    reasons = {e.path.name.rsplit("+", 1)[1]: why for e, why in inbound.refused_entries(folder, ASSIGNMENT,
+                                                                                       grader_uid=grader)}
+    assert set(reasons) == {"planted", "link", "alias", "badtime"}
+    assert "another user" in reasons["planted"] and "symbolic link" in reasons["link"]
+    assert "not a folder" in reasons["alias"] and "timestamp" in reasons["badtime"]
+    moved = inbound.quarantine(folder, folder.parent / "cases-quarantine", ASSIGNMENT, grader_uid=grader)
+    assert len(moved) == 5  # the four refused and the one whose name nbgrader's collect cannot parse
+    assert sorted(p.name for p in folder.iterdir()) == [f"{VICTIM}+{ASSIGNMENT}+{stamp}+own"]
