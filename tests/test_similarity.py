@@ -18,7 +18,9 @@ from mllab.course.paths import Course
 from mllab.similarity.analysis import FLOOR, analyse
 from mllab.similarity.evaluation import disguised, evaluation_class, independent_cells, write_class
 from mllab.similarity.report import write_similarity
-from mllab.similarity.sources import read_sources, release_cells
+from mllab.similarity.fingerprints import source_prints
+from mllab.similarity.passages import pair_matches
+from mllab.similarity.sources import Cell, Source, read_sources, release_cells, template_lines
 from tests.conftest import REPO
 
 ASSIGNMENT = "loss_and_metric"
@@ -62,16 +64,30 @@ def test_renamed_reordered_and_edited_copies_rank_above_every_independent_pair(s
         assert _score(analysis, pair.source, pair.copy) > max(independent), pair.disguise
 
 
+SHORT = ("mse_mae_own", "mse_mae_lib", "ce_lib", "cosine_lib")  # cells whose solutions are one line each
+
+
+def _honest_pair(release: dict) -> tuple[dict, dict]:
+    """Two students who write the short tasks' one-liners alike and every other solution differently: no
+    other shared passage longer than a common fragment (``torch.as_tensor(np.asarray(pred))`` is 13 tokens)."""
+    first = independent_cells(release, random.Random("honest-1"))
+    for attempt in range(500):
+        second = independent_cells(release, random.Random(f"honest-2/{attempt}"))
+        second.update({gid: first[gid] for gid in SHORT})
+        a, b = (source_prints(Source(name, "", {g: Cell(g, release[g][0], text, template_lines(text, release[g][1]))
+                                                for g, text in cells.items()})) for name, cells in (("a", first), ("b", second)))
+        if all(m.longest <= 20 for m in pair_matches(a, b, {}) if m.grade_id not in SHORT):
+            return first, second
+    raise AssertionError("no second honest student found")
+
+
 def test_students_sharing_only_one_line_solutions_are_not_above_the_floor(tmp_path):
-    """Two honest students: the same one-line MSE, MAE and library calls; everything longer written differently."""
+    """Two honest students: the same one-line MSE, MAE and library calls; everything else written differently."""
     course = _course(tmp_path)
     release_nb = _release_nb()
-    release = release_cells(course, ASSIGNMENT)
-    first = independent_cells(release, random.Random("honest-1"))
-    second = independent_cells(release, random.Random("honest-2"))
-    for gid in ("mse_mae_own", "mse_mae_lib", "ce_lib", "cosine_lib"):  # the short tasks, written alike
-        second[gid] = first[gid]
-    others = {f"other{i}": independent_cells(release, random.Random(f"other{i}")) for i in range(8)}
+    first, second = _honest_pair(release_cells(course, ASSIGNMENT))
+    others = {f"other{i}": independent_cells(release_cells(course, ASSIGNMENT), random.Random(f"other{i}"))
+              for i in range(8)}
     write_class(course.submitted, release_nb, {"honest1": first, "honest2": second, **others})
     analysis = analyse(read_sources(course, ASSIGNMENT))
     assert 0 < _score(analysis, "honest1", "honest2") < FLOOR
@@ -150,3 +166,30 @@ def test_the_page_shows_the_top_pair_side_by_side_in_chromium(small_class):
     assert min(marks) > 0
     assert "a reason to look, never a verdict" in notice
     assert screenshot.stat().st_size > 10_000
+
+
+def test_the_command_writes_the_page_and_the_csv_of_a_course(tmp_path):
+    """`python -m mllab similarity ASSIGNMENT` in a copy of the course, with a small generated class."""
+    import subprocess
+    import sys
+
+    from tests.conftest import copy_course
+
+    course = copy_course(tmp_path / "course")
+    students, _ = evaluation_class(_release_nb(), students=8, copies_per_disguise=1, seed=3, disguise_kinds=("renamed",))
+    write_class(course.submitted, _release_nb(), students)
+    done = subprocess.run([sys.executable, "-m", "mllab", "similarity", ASSIGNMENT], cwd=course.root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    written = [Path(line) for line in done.stdout.split()]
+    assert [p.name for p in written] == [f"{ASSIGNMENT}-similarity.html", f"{ASSIGNMENT}-similarity.csv"]
+    assert next(csv.reader(written[1].open(encoding="utf-8")))[:4] == ["student_a", "student_b", "score", "cells"]
+
+
+def test_the_class_report_links_the_similarity_page_only_when_there_is_one():
+    from mllab.report.class_report import ClassReport
+    from mllab.report.page import render
+
+    report = ClassReport(ASSIGNMENT, [], [], [], [], [], [])
+    assert f'href="{ASSIGNMENT}-similarity.html"' in render(report, similarity=f"{ASSIGNMENT}-similarity.html")
+    assert "-similarity.html" not in render(report)
