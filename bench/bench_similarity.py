@@ -76,9 +76,19 @@ def evaluate(scores: dict[frozenset, float], planted: list[Planted], students: i
             "highest_independent": highest}
 
 
+def merged(results: list[dict]) -> dict:
+    """Several classes' results as one: planted pairs pooled, the highest independent pair and mean precision."""
+    pooled: dict[str, list] = defaultdict(list)
+    for result in results:
+        for disguise, hits in result["per_disguise"].items():
+            pooled[disguise] += hits
+    return {"per_disguise": pooled, "precision": float(np.mean([r["precision"] for r in results])),
+            "highest_independent": max(r["highest_independent"] for r in results)}
+
+
 def report(title: str, result: dict) -> None:
     print(f"\n{title}: highest independent pair {result['highest_independent']:.3f}; "
-          f"precision among the top {TOP}: {result['precision']:.2f}")
+          f"precision among the top {TOP}: {result['precision']:.2f} (mean over the classes)")
     print(f"  {'disguise':<13} {'above every independent pair':>30} {'lowest rank (share of pairs)':>30}")
     for disguise, hits in result["per_disguise"].items():
         above = sum(flag for flag, _ in hits)
@@ -167,16 +177,21 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--copies", type=int, default=3, help="planted copies per disguise")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--classes", type=int, default=1, help="generated classes (seeds seed, seed+1, …), results summed")
     parser.add_argument("--growth", default="50,100,200,300", help="class sizes for the time table")
     parser.add_argument("--compare-engines", type=Path, metavar="DOLOS_FOLDER",
                         help="also score a class with copydetect as shipped and with Dolos installed in this folder")
     parser.add_argument("--engine-students", type=int, default=150)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        planted = make_class(Path(tmp), args.students, args.copies, args.seed)
-        scores, elapsed = ours(Path(tmp))
-    report(f"mllab similarity, {args.students} students ({len(planted)} planted copies), {elapsed:.1f} s",
-           evaluate(scores, planted, args.students))
+    results, times = [], []
+    for seed in range(args.seed, args.seed + args.classes):
+        with tempfile.TemporaryDirectory() as tmp:
+            planted = make_class(Path(tmp), args.students, args.copies, seed)
+            scores, elapsed = ours(Path(tmp))
+        results.append(evaluate(scores, planted, args.students))
+        times.append(elapsed)
+    report(f"mllab similarity, {args.classes} class(es) of {args.students} students ({len(planted)} planted copies "
+           f"each), {max(times):.1f} s at most", merged(results))
     growth([int(n) for n in args.growth.split(",")], args.copies, args.seed)
     if args.compare_engines:
         compare_engines(args.compare_engines, args.engine_students, args.copies, args.seed)

@@ -210,9 +210,8 @@ CODE: dict[str, list[list[str]]] = {
 
 OPTIONAL = ("iou_optional", "psnr_optional", "bce_optional")
 
-# each name's spellings; a student draws one per name
-NAMES: dict[str, tuple[str, ...]] = {}
-_SPELLINGS = ("{}", "{}_", "my_{}", "{}1", "{}_val", "the_{}", "{}x", "_{}")
+# how a student spells a name of the templates (``<d>`` may become ``d``, ``d_``, ``my_d``, …): one per name
+SPELLINGS = ("{}", "{}_", "my_{}", "{}1", "{}_val", "the_{}", "{}x", "_{}")
 
 # written answers: per question, points; per point, phrasings (with choices, as for the code)
 ANSWERS: dict[str, list[list[str]]] = {

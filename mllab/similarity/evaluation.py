@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mllab.similarity import disguises
-from mllab.similarity.eval_solutions import _SPELLINGS, ANSWERS, CODE, OPTIONAL
+from mllab.similarity.eval_solutions import ANSWERS, CODE, OPTIONAL, SPELLINGS
+from mllab.similarity.sources import solution_cells
 
 ASSIGNMENT = "loss_and_metric"
 STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
@@ -76,7 +77,7 @@ def _apply(text: str, habits) -> str:
 
 def _fill(template: str, rng: random.Random, spelling: dict[str, str]) -> str:
     text = _CHOICE.sub(lambda m: rng.choice(m.group(1).split("||")), template)
-    return _NAME.sub(lambda m: spelling.setdefault(m.group(1), rng.choice(_SPELLINGS).format(m.group(1).lower())), text)
+    return _NAME.sub(lambda m: spelling.setdefault(m.group(1), rng.choice(SPELLINGS).format(m.group(1).lower())), text)
 
 
 def _indent(body: str) -> str:
@@ -145,7 +146,6 @@ def notebook(release_nb: dict, cells: dict[str, str]) -> dict:
 
 
 def release_solution_cells(release_nb: dict) -> dict[str, tuple[str, str]]:
-    from mllab.similarity.sources import solution_cells
     return {gid: (kind, text) for gid, kind, text in solution_cells(release_nb)}
 
 

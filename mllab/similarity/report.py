@@ -16,10 +16,6 @@ CSV_COLUMNS = ("student_a", "student_b", "score", "cells", "code_score", "answer
                "shared_cells")
 
 
-def page_path(course: Course, assignment: str) -> Path:
-    return course.root / "reports" / f"{assignment}-similarity.html"
-
-
 def _shown(course: Course, sources: list[Source], real_ids: bool) -> dict[str, str]:
     """What the page calls each source: pseudonyms by default (earlier students too), real ids on request."""
     return shown_ids(course, [s.key for s in sources], real_ids)
@@ -48,6 +44,6 @@ def write_similarity(course: Course, assignment: str, against: tuple[Path, ...] 
     shown = _shown(course, sources, real_ids)
     folder = reports_folder(course)
     earlier = sum(s.earlier for s in sources)
-    html = page_path(course, assignment)
+    html = folder / f"{assignment}-similarity.html"
     html.write_text(render(assignment, pairs, shown, len(sources) - earlier, earlier, floor), encoding="utf-8")
     return html, write_csv(pairs, shown, folder / f"{assignment}-similarity.csv")
