@@ -47,15 +47,25 @@ def _name(source: Source, shown: Mapping[str, str]) -> str:
 
 
 def _marked(cell: Cell, spans: tuple[tuple[int, int], ...]) -> str:
-    """The cell's text, template lines dimmed, shared passages in <mark>."""
-    text, out, position = cell.text, [], 0
+    """The cell's text line by line: the release's lines dimmed, the shared passages in <mark>."""
+    marked = bytearray(len(cell.text))
     for start, end in spans:
-        out += [escape(text[position:start]), f"<mark>{escape(text[start:end])}</mark>"]
-        position = end
-    out.append(escape(text[position:]))
-    lines = "".join(out).split("\n")
-    return "\n".join(f'<span class="template">{line}</span>' if number in cell.template_lines else line
-                     for number, line in enumerate(lines, start=1))
+        marked[start:end] = b"\x01" * (end - start)
+    out, offset = [], 0
+    for number, line in enumerate(cell.text.split("\n"), start=1):
+        pieces, position = [], 0
+        while position < len(line):
+            flag = marked[offset + position]
+            stop = position
+            while stop < len(line) and marked[offset + stop] == flag:
+                stop += 1
+            piece = escape(line[position:stop])
+            pieces.append(f"<mark>{piece}</mark>" if flag else piece)
+            position = stop
+        html = "".join(pieces)
+        out.append(f'<span class="template">{html}</span>' if number in cell.template_lines else html)
+        offset += len(line) + 1
+    return "\n".join(out)
 
 
 def _cell(pair: Pair, match: CellMatch) -> str:

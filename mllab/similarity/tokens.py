@@ -109,7 +109,35 @@ def code_tokens(text: str, skip_lines: frozenset[int] = frozenset()) -> list[Tok
             previous = tok.string
     except (tokenize.TokenError, IndentationError):
         return _fallback_tokens(text, skip_lines)
-    return tokens
+    return inline_returned_names(tokens, text)
+
+
+def _statements(tokens: list[Token]) -> list[list[Token]]:
+    grouped: list[list[Token]] = []
+    for token in tokens:
+        if grouped and grouped[-1][0].statement == token.statement:
+            grouped[-1].append(token)
+        else:
+            grouped.append([token])
+    return grouped
+
+
+def inline_returned_names(tokens: list[Token], text: str) -> list[Token]:
+    """``x = EXPR`` right before ``return x`` read as ``return EXPR``: an extra variable changes nothing."""
+    statements, kept = _statements(tokens), []
+    index = 0
+    while index < len(statements):
+        current = statements[index]
+        following = statements[index + 1] if index + 1 < len(statements) else []
+        if (len(current) > 2 and current[0].text == "V" and current[1].text == "=" and len(following) == 2
+                and following[0].text == "return" and following[1].text == "V"
+                and text[current[0].start:current[0].end] == text[following[1].start:following[1].end]):
+            kept += [Token("return", current[0].start, current[1].end, current[0].statement), *current[2:]]
+            index += 2
+            continue
+        kept += current
+        index += 1
+    return kept
 
 
 def _fallback_tokens(text: str, skip_lines: frozenset[int]) -> list[Token]:
