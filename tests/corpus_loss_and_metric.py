@@ -240,7 +240,7 @@ MISTAKES = [
              {"test_cosine_own"}, "not square-rooted"),
     mistake("3 cosine", "reduced to one number", Patch("cosine_own", "return dot / (preds.norm(dim=1) * target.norm(dim=1))",
                                                         "return (dot / (preds.norm(dim=1) * target.norm(dim=1))).mean()"),
-             {"test_cosine_own"}, "expected shape (4,)"),
+             {"test_cosine_own"}, "one similarity per row"),
     # 4 accuracy
     mistake("4 accuracy", "macro as precision", Patch("accuracy_own", "(preds[target == c] == c)", "(target[preds == c] == c)"),
              {"test_accuracy_own"}, "PRECISION"),

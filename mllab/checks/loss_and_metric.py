@@ -259,6 +259,10 @@ def _cosine_mistakes(preds, target):
                 "squares"): dot / ((p ** 2).sum(dim=1) * (t ** 2).sum(dim=1)),
         mistake("cosine.no_norms", "you return the dot product without dividing by the norms"): dot,
     }
+    cosine = dot / (p.norm(dim=1) * t.norm(dim=1))
+    for reduction, value in (("sum", cosine.sum()), ("mean", cosine.mean())):
+        mistakes[mistake("cosine.reduced", f"you return one number for all rows, their {reduction} (torchmetrics' "
+                         "CosineSimilarity sums them unless reduction='none'); return one similarity per row")] = value
     if p.shape[0] == p.shape[1]:
         mistakes[mistake("cosine.wrong_axis", "you normalise along the wrong axis: each ROW is a vector (dim=1)")] = \
             (p * t).sum(dim=0) / (p.norm(dim=0) * t.norm(dim=0))
@@ -513,6 +517,9 @@ def _dice_mistakes(pred, gt):
                 "the pet region (label 1) counts"): (inter + bg_inter) * 2 / (p + t + bg_p + bg_t),
         mistake("dice.pixel_accuracy", "this is the pixel accuracy; Dice compares the pet regions only"):
             (inter + bg_inter) / size,
+        mistake("dice.background_averaged", "this is the mean of the pet's and the background's Dice (DiceScore "
+                "includes the background and averages the classes by default); take the pet class (label 1) alone"):
+            (2 * inter / (p + t) + 2 * bg_inter / (bg_p + bg_t)) / 2,
         mistake("dice.background_pixels_dropped", "you drop the pixels whose ground truth is background, which "
                 "hides the false positives: ignore_index=2 leaves the background CLASS out of the score, its "
                 "pixels still count"): 2 * inter / (inter + t),
