@@ -11,6 +11,17 @@ from mllab.errors import MllabError
 from mllab.course.paths import ASSIGNMENTS, Course, check_assignment, find_course_root
 
 
+def _where_to_grade(command: argparse.ArgumentParser) -> None:
+    """The options `autograde` and `serve` share: the sandbox, and the local pool or a Dask cluster."""
+    command.add_argument("--unsafe-no-sandbox", action="store_true",
+                         help="run students' code without the bubblewrap sandbox (only for trusted submissions)")
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="grade on the workers of a running Dask cluster (e.g. tcp://10.0.0.5:8786)")
+    where.add_argument("--scheduler-file", dest="scheduler", default=None, metavar="FILE",
+                       help="the same, with the scheduler's address read from a Dask scheduler file")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mllab", description="Tools of the Loss and Metric lab course.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -35,13 +46,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="most time one cell may run (default: the course's nbgrader config)")
     grade.add_argument("--memory-limit", type=float, default=None, metavar="GB",
                        help="memory of one student's kernel (default 6; 0 for no limit)")
-    grade.add_argument("--unsafe-no-sandbox", action="store_true",
-                       help="run students' code without the bubblewrap sandbox (only for trusted submissions)")
-    where = grade.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="grade on the workers of a running Dask cluster (e.g. tcp://10.0.0.5:8786)")
-    where.add_argument("--scheduler-file", dest="scheduler", default=None, metavar="FILE",
-                       help="the same, with the scheduler's address read from a Dask scheduler file")
+    _where_to_grade(grade)
+    serve = sub.add_parser("serve", help="the grading service: grade every hand-in in the exchange as it arrives "
+                           "and release its feedback to that student (runs until Ctrl-C or SIGTERM)")
+    serve.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                       help="the assignments to serve (default: every one handed out into the exchange)")
+    serve.add_argument("--jobs", type=int, default=None, help="hand-ins graded at once (default: one per core)")
+    serve.add_argument("--poll", type=float, default=0.5, metavar="SECONDS",
+                       help="how often to look for new hand-ins (default 0.5)")
+    _where_to_grade(serve)
+    sub.add_parser("serve-status", help="what the grading service is doing: queue, in progress, last graded, errors")
     hand_out = sub.add_parser("hand-out", help="release an assignment into nbgrader's exchange for students to fetch")
     hand_out.add_argument("assignment")
     round_trip = sub.add_parser("collect-and-grade", help="collect submissions from the exchange, autograde, "
@@ -90,6 +104,14 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.autograde.run import autograde_from_cli
         print(autograde_from_cli(course, check_assignment(course, args.assignment), args,
                                  say=lambda line: print(line, file=sys.stderr)))
+    elif args.command == "serve":
+        from mllab.serve.service import serve
+        serve(course, tuple(check_assignment(course, a) for a in args.assignments), poll=args.poll,
+              say=lambda line: print(line, file=sys.stderr, flush=True), jobs=args.jobs, scheduler=args.scheduler,
+              sandboxed=not args.unsafe_no_sandbox)
+    elif args.command == "serve-status":
+        from mllab.serve.status import status_text
+        print(status_text(course))
     elif args.command == "hand-out":
         from mllab.round_trip import hand_out
         hand_out(course, check_assignment(course, args.assignment))

@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Callable
 
+from mllab.autograde.lock import grading_lock
 from mllab.autograde.run import GradingFailed, autograde_class, late_summary, outcome_table, submitted_students
 from mllab.classes.demo import demo_class
 from mllab.classes.exchange_students import ExchangeStudent
@@ -46,7 +47,13 @@ def course_id(course: Course) -> str:
 
 def collect_and_grade(course: Course, assignment: str, *, say: Callable[[str], None] = print) -> None:
     """Collect, autograde, feedback (generated and released), report; raise GradingFailed at the
-    end when some student's grading failed inside the grader (the others get their feedback)."""
+    end when some student's grading failed inside the grader (the others get their feedback).
+    Refused (GraderBusy) while the grading service or another grader works on the course."""
+    with grading_lock(course, f"mllab collect-and-grade {assignment}"):
+        _collect_and_grade(course, assignment, say)
+
+
+def _collect_and_grade(course: Course, assignment: str, say: Callable[[str], None]) -> None:
     root = exchange.ensure_exchange(course)
     say(f"== collecting {assignment} from {root} (nbgrader collect --update)")
     exchange.collect(course, assignment, say=say)

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -142,9 +143,29 @@ class DaskPool:
         except Exception as error:  # noqa: BLE001 - the worker's own message says what is wrong
             self.client.close()
             raise WorkerCannotStart(f"a Dask worker could not set up grading: {error}") from None
-        self.futures = {self.client.submit(grade_on_worker, student, pure=False,
-                                           key=f"mllab-{settings.assignment}-{student}-{prints[student][:16]}"):
-                        student for student in students}
+        self.assignment = settings.assignment
+        self.futures = {}
+        self.announced = False
+        for student in students:
+            self.add(student, prints[student])
+
+    def add(self, student: str, fingerprint: str) -> None:
+        """One more student to grade (the grading service adds them as they hand in)."""
+        key = f"mllab-{self.assignment}-{student}-{fingerprint[:16]}-{uuid.uuid4().hex[:8]}"
+        self.futures[self.client.submit(grade_on_worker, student, pure=False, key=key)] = student
+
+    def ready(self) -> list[Outcome | Started]:
+        """The outcomes that have arrived since the last call, without waiting (first: one Started per
+        worker of the cluster, whose workers are warm already)."""
+        done = [future for future in self.futures if future.done()]
+        started = [] if self.announced else [Started(0.0)] * len(self.client.scheduler_info()["workers"])
+        self.announced = True
+        return started + [self._outcome(future, self.futures.pop(future)) for future in done]
+
+    def _outcome(self, future, student: str) -> Outcome:
+        if future.status == "finished":
+            return _unpack(future.result(), self.staging)
+        return _failed(student, future.exception())
 
     def results(self, poll: float = 0.5) -> Iterator[Outcome | Started | None]:
         yield Started(0.0)
@@ -155,11 +176,7 @@ class DaskPool:
                 time.sleep(poll)
                 yield None
             for future in done:
-                student = pending.pop(future)
-                if future.status == "finished":
-                    yield _unpack(future.result(), self.staging)
-                else:
-                    yield _failed(student, future.exception())
+                yield self._outcome(future, pending.pop(future))
         self.client.close()
 
     def stop(self) -> None:

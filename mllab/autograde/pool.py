@@ -195,21 +195,43 @@ _SLOT_DONE = object()  # what a slot's thread puts last, once its worker has exi
 
 
 class Pool:
-    """``jobs`` workers grading ``students``; :meth:`results` yields each outcome as it arrives."""
+    """``jobs`` workers grading ``students``; :meth:`results` yields each outcome as it arrives.
 
-    def __init__(self, students: list[str], settings: Settings, jobs: int, logs: Path) -> None:
+    With ``keep_open`` (the grading service), every slot starts its worker at once and then waits for
+    students given later with :meth:`add`, until :meth:`stop`; :meth:`ready` takes what has arrived.
+    """
+
+    def __init__(self, students: list[str], settings: Settings, jobs: int, logs: Path, *,
+                 keep_open: bool = False) -> None:
         self.todo: queue.Queue = queue.Queue()
         for student in students:
             self.todo.put(student)
-        self.settings, self.logs = settings, logs
+        self.settings, self.logs, self.keep_open = settings, logs, keep_open
         self.arrived: queue.Queue = queue.Queue()
         self.stopping = threading.Event()
         self.workers: dict[int, WorkerProcess] = {}
         self.forker = Forker(settings, logs / "forker.log")  # from this thread: see Forker
-        self.slots = [threading.Thread(target=self._slot, args=(k,), daemon=True)
-                      for k in range(min(jobs, len(students)))]
+        count = jobs if keep_open else min(jobs, len(students))
+        self.slots = [threading.Thread(target=self._slot, args=(k,), daemon=True) for k in range(count)]
         for slot in self.slots:
             slot.start()
+
+    def add(self, student: str, fingerprint: str = "") -> None:  # noqa: ARG002 - the Dask pool's key needs it
+        """One more student to grade (``keep_open`` pools)."""
+        self.todo.put(student)
+
+    def ready(self) -> list[Outcome | Started]:
+        """What has arrived since the last call, without waiting; a worker that cannot start raises."""
+        items = []
+        while True:
+            try:
+                item = self.arrived.get_nowait()
+            except queue.Empty:
+                return items
+            if isinstance(item, WorkerCannotStart):
+                raise item
+            if item is not _SLOT_DONE:
+                items.append(item)
 
     def results(self, poll: float = 0.5) -> Iterator[Outcome | Started | None]:
         """Outcomes and worker starts as they come; ``None`` every ``poll`` seconds while waiting.
@@ -248,10 +270,11 @@ class Pool:
         settings = replace(self.settings, workspace=f"{self.settings.workspace}/{index}", slot=index)
         limit = settings.wall_limit + GRACE
         try:
+            if self.keep_open:
+                self._warm(index, settings, log)
             while not self.stopping.is_set():
-                try:
-                    student = self.todo.get_nowait()
-                except queue.Empty:
+                student = self._next()
+                if student is None:
                     break
                 self.arrived.put(self._grade(index, student, settings, log, limit))
         except WorkerCannotStart as error:
@@ -261,6 +284,25 @@ class Pool:
             if worker:
                 worker.close()
             self.arrived.put(_SLOT_DONE)
+
+    def _next(self) -> str | None:
+        """The next student, or None when there is none (a keep_open pool waits for one until it stops)."""
+        while not self.stopping.is_set():
+            try:
+                return self.todo.get(timeout=0.2) if self.keep_open else self.todo.get_nowait()
+            except queue.Empty:
+                if not self.keep_open:
+                    return None
+        return None
+
+    def _warm(self, index: int, settings: Settings, log: Path) -> None:
+        """Start this slot's worker before any student comes (a worker that fails to start is retried per student)."""
+        start = time.perf_counter()
+        try:
+            self.workers[index] = WorkerProcess(settings, log, self.forker)
+        except WorkerGone:
+            return
+        self.arrived.put(Started(time.perf_counter() - start))
 
     def _grade(self, index: int, student: str, settings: Settings, log: Path, limit: float) -> Outcome:
         start = time.perf_counter()

@@ -199,6 +199,13 @@ class Recorder:
         assignment = self.gradebook.find_assignment(self.assignment)
         return {submission.student_id: submission.code_score for submission in assignment.submissions}
 
+    def code_score(self, student: str) -> float | None:
+        """One student's autograded points on the assignment (None when not recorded)."""
+        try:
+            return self.gradebook.find_submission(self.assignment, student).code_score
+        except MissingEntry:
+            return None
+
     def _submission(self, gradebook: Gradebook, student: str) -> None:
         gradebook.update_or_create_student(student)
         folder = self.course.submission_dir(student, self.assignment)

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from mllab.autograde import sandbox
+from mllab.autograde.lock import grading_lock
 from mllab.autograde.pool import Pool, Started
 from mllab.autograde.record import GradebookUnavailable, Recorder, clear_leftovers, staging_dir
 from mllab.autograde.seeds import course_secret
@@ -118,7 +119,7 @@ class RunTimes:
 LAST_RUN = RunTimes()  # the times of the latest run in this process (read by bench/bench_class.py)
 
 
-def _settings(course: Course, assignment: str, jobs: int, sandboxed: bool, limits: dict) -> Settings:
+def grading_settings(course: Course, assignment: str, jobs: int, sandboxed: bool, limits: dict) -> Settings:
     work = course.root / ".mllab" / "work" / assignment
     shutil.rmtree(work, ignore_errors=True)  # a fresh copy of the gradebook for every run
     work.mkdir(parents=True)
@@ -145,7 +146,7 @@ def _stop_on_signals():
             signal.signal(sig, handler)
 
 
-def _record(recorder: Recorder, course: Course, assignment: str, outcome: Outcome) -> Outcome:
+def record_outcome(recorder: Recorder, course: Course, assignment: str, outcome: Outcome) -> Outcome:
     """Write one student's result: grades, autograded folder, then (by the caller) its outcome."""
     staged = staging_dir(course, assignment) / outcome.student / assignment
     try:
@@ -219,7 +220,7 @@ def _drain(pool: Pool, recorder: Recorder, course: Course, assignment: str, prin
             times.last_result = times.since_start()
             times.busy.append({**item.timings, "worker": item.seconds})
             begin = time.perf_counter()
-            outcome = _record(recorder, course, assignment, replace(item, fingerprint=prints[item.student]))
+            outcome = record_outcome(recorder, course, assignment, replace(item, fingerprint=prints[item.student]))
             recorded[outcome.student] = outcome
             save_outcomes(course, assignment, {**last, **recorded})
             times.recording.append(time.perf_counter() - begin)
@@ -239,6 +240,14 @@ def autograde_class(course: Course, assignment: str, *, jobs: int | None = None,
     0 for none). A student whose grading failed inside the grader has status ``error`` and no score.
     ``scheduler``: the address (or scheduler file) of a Dask cluster to grade on instead of local workers.
     """
+    with grading_lock(course, f"mllab autograde {assignment}"):
+        return _autograde_class(course, assignment, jobs=jobs, students=students, force=force, say=say,
+                                sandboxed=sandboxed, scheduler=scheduler, **limits)
+
+
+def _autograde_class(course: Course, assignment: str, *, jobs: int | None, students: list[str] | None,
+                     force: bool, say: Callable[[str], None], sandboxed: bool, scheduler: str | None,
+                     **limits) -> list[Outcome]:
     global LAST_RUN
     LAST_RUN = times = RunTimes()
     known = submitted_students(course, assignment)
@@ -253,7 +262,7 @@ def autograde_class(course: Course, assignment: str, *, jobs: int | None = None,
     if todo:
         clear_leftovers(course, assignment)
         course_secret(course)  # made once here, before the workers read it
-        settings = _settings(course, assignment, jobs, sandboxed, limits)
+        settings = grading_settings(course, assignment, jobs, sandboxed, limits)
         fresh = _grade_and_record(course, assignment, todo, {s: prints[s] for s in todo}, last, settings, jobs,
                                   say, times, scheduler)
     _refresh_lateness(course, assignment, [o.student for o in unchanged])

@@ -30,6 +30,7 @@ class TaskResult:
     possible: float = 0.0
     pending: int = 0
     reasons: list[str] = field(default_factory=list)
+    grade_ids: list[str] = field(default_factory=list)  # the task's graded cells
 
 
 def _grade(cell) -> dict | None:
@@ -53,6 +54,7 @@ def first_message(cell) -> str:
 def _add(task: TaskResult, cell, meta: dict, pending: set[str]) -> None:
     score, points = meta.get("score"), float(meta.get("points") or 0)
     task.possible += points
+    task.grade_ids.append(meta["grade_id"])
     if score is None or meta["grade_id"] in pending:
         task.pending += 1
         return
