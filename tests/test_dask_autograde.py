@@ -173,3 +173,39 @@ def test_a_coordinator_killed_midway_is_rerun_for_the_missing_students_only(tmp_
     assert rerun.returncode == 0, err
     assert _recorded_lines(err) == Counter({s: 1 for s in CLASS if s not in recorded})
     assert _cells(course) == {s: baseline[s] for s in CLASS}
+
+
+def test_the_grading_service_grades_a_hand_in_on_the_cluster_as_the_local_pool_does(tmp_path, cluster, baseline):
+    """`mllab serve --scheduler`: a student hands in through nbgrader's exchange; the service grades it
+    on the Dask workers, cell for cell as the local pool does, and releases the student's feedback."""
+    from mllab.classes.demo import DEMO_CLASSES
+    from mllab.classes.exchange_students import ExchangeStudent
+    from mllab.course.exchange import EXCHANGE_VARIABLE
+
+    course, exchange = copy_course(tmp_path / "course"), tmp_path / "exchange"
+    env = {**os.environ, EXCHANGE_VARIABLE: str(exchange), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    subprocess.run([str(BIN / "mllab"), "hand-out", ASSIGNMENT], cwd=course.root, env=env, check=True,
+                   capture_output=True)
+    student = ExchangeStudent("macro_as_precision", tmp_path / "home", exchange, "loss_and_metric_lab")
+    student.fetch(ASSIGNMENT)
+    student.work(course.source_notebook(ASSIGNMENT), ASSIGNMENT,
+                 next(s for s in DEMO_CLASSES[ASSIGNMENT] if s.student_id == "macro_as_precision"))
+    student.submit(ASSIGNMENT)
+    service = subprocess.Popen([str(BIN / "mllab"), "serve", ASSIGNMENT, "--scheduler", cluster.address],
+                               cwd=course.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 600
+        while "feedback tasks" not in _service_log(course):
+            assert service.poll() is None and time.monotonic() < deadline, "the service graded nothing"
+            time.sleep(0.5)
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, err = service.communicate(timeout=120)
+    assert service.returncode == 0, err
+    assert _cells(course)["macro_as_precision"] == baseline["macro_as_precision"]
+    assert student.fetch_feedback(ASSIGNMENT)
+
+
+def _service_log(course) -> str:
+    path = course.root / ".mllab" / "serve" / "serve.log"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
