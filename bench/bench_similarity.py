@@ -47,9 +47,9 @@ def make_class(folder: Path, students: int, copies: int, seed: int) -> list[Plan
 
 def ours(folder: Path) -> tuple[dict[frozenset, float], float]:
     """Pair -> score from `mllab similarity`'s own analysis, and the seconds it took (reading included)."""
-    template = {gid: (kind, text) for gid, kind, text in solution_cells(release_notebook())}
+    release = release_notebook()
     start = time.perf_counter()
-    sources = read_folder(folder, ASSIGNMENT, template)
+    sources = read_folder(folder, ASSIGNMENT, release)
     scores = analyse(sources).scores
     elapsed = time.perf_counter() - start
     names = [s.student for s in sources]

@@ -193,3 +193,25 @@ def test_the_class_report_links_the_similarity_page_only_when_there_is_one():
     report = ClassReport(ASSIGNMENT, [], [], [], [], [], [])
     assert f'href="{ASSIGNMENT}-similarity.html"' in render(report, similarity=f"{ASSIGNMENT}-similarity.html")
     assert "-similarity.html" not in render(report)
+
+
+def test_a_notebook_without_nbgrader_metadata_is_matched_to_the_release_by_order(tmp_path):
+    """Colab drops the cells' metadata: the solution cells are found by kind and order, and a copy is still found."""
+    course = _course(tmp_path)
+    release_nb = _release_nb()
+    release = release_cells(course, ASSIGNMENT)
+    students = {f"s{i}": independent_cells(release, random.Random(f"colab{i}")) for i in range(6)}
+    students["copier"] = disguised(students["s2"], independent_cells(release, random.Random("c")), "renamed",
+                                   release, random.Random(2))
+    write_class(course.submitted, release_nb, students)
+    path = course.submitted / "copier" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        cell["metadata"] = {}
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    sources = read_sources(course, ASSIGNMENT)
+    copier = next(s for s in sources if s.student == "copier")
+    assert set(copier.cells) == set(students["copier"])
+    analysis = analyse(sources)
+    best = analysis.pair(int(analysis.scores.ranked()[0]))
+    assert {best.a.student, best.b.student} == {"copier", "s2"}

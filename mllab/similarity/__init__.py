@@ -2,13 +2,13 @@
 
 Engine: copydetect (PyPI), chosen over Dolos on a generated class of 300 (bench/bench_similarity.py
 --compare-engines; figures in the README). Both engines as shipped find renamed, reformatted,
-reordered and recommented copies, but both score honest students high (0.81 and 0.74 for the most
-alike independent pair), because neither keeps the library calls that tell two correct solutions of
+reordered and recommented copies, but both score honest students high (0.80 and 0.74 for the most
+alike independent pair, against 0.19 here), because neither keeps the library calls that tell two correct solutions of
 this course apart: copydetect's tokenizer turns every name into ``V`` and Dolos keeps only the
 tree-sitter node types (``.mean()`` and ``.sum()`` are both ``identifier``). Neither knows cells, nor
 weighs a passage by how many students share it; Dolos can only drop passages above a share. Dolos also
-needs node and 455 MB of tree-sitter grammars compiled at install (two minutes here) and took 93 s for
-300 students; copydetect is a pure-Python wheel. So the project keeps copydetect's robust winnowing
+needs node and 455 MB of tree-sitter grammars compiled at install (two minutes here); copydetect is a
+pure-Python wheel. So the project keeps copydetect's robust winnowing
 and adds what a notebook course needs: tokens that keep the library calls (:mod:`.tokens`), stable
 k-gram hashes (:mod:`.fingerprints`), the release's lines left out (:mod:`.sources`), and fingerprints
 weighted by how many students share them, cell by cell (:mod:`.scoring`).
