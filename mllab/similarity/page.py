@@ -70,8 +70,8 @@ def _marked(cell: Cell, spans: tuple[tuple[int, int], ...]) -> str:
 
 def _cell(pair: Pair, match: CellMatch) -> str:
     a, b = pair.a.cells[match.grade_id], pair.b.cells[match.grade_id]
-    return (f"<h4>{escape(match.grade_id)} <small>(longest shared passage {match.longest} "
-            f"{'tokens' if match.kind == 'code' else 'words'}, adds {match.weight:.1f} to the shared weight)</small></h4>"
+    return (f"<h4>{escape(match.grade_id)} <small>(cell score {match.score:.2f}; longest shared passage "
+            f"{match.longest} {'tokens' if match.kind == 'code' else 'words'})</small></h4>"
             f'<div class="side"><pre class="a">{_marked(a, match.spans_a)}</pre>'
             f'<pre class="b">{_marked(b, match.spans_b)}</pre></div>')
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mllab.similarity.fingerprints import K, CellPrint, all_kgram_hashes
+from mllab.similarity.scoring import MIN_FINGERPRINTS
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class CellMatch:
     spans_a: tuple[tuple[int, int], ...]  # character spans of the shared passages in a's cell
     spans_b: tuple[tuple[int, int], ...]
     longest: int  # tokens (code) or words (answers) of the longest shared passage
-    weight: float  # the weights of the cell's shared fingerprints, summed (what the cell adds to the score)
+    score: float  # the cell score (see mllab.similarity.scoring): shared weight over the smaller cell's size
 
 
 def _covered(hashes: np.ndarray, common: np.ndarray, k: int, length: int) -> np.ndarray:
@@ -59,13 +60,14 @@ def cell_match(gid: str, a: CellPrint, b: CellPrint, weights: dict[tuple[str, in
     runs_a = _runs(_covered(hashes_a, common, k, len(a.tokens)))
     runs_b = _runs(_covered(hashes_b, common, k, len(b.tokens)))
     weight = sum(weights.get((gid, h), 0.0) for h in a.hashes & b.hashes)
+    score = min(weight / max(min(len(a.hashes), len(b.hashes)), MIN_FINGERPRINTS[a.kind]), 1.0)
     longest = max(last - first + 1 for first, last in runs_a)
-    return CellMatch(gid, a.kind, _spans(a, runs_a), _spans(b, runs_b), longest, weight)
+    return CellMatch(gid, a.kind, _spans(a, runs_a), _spans(b, runs_b), longest, score)
 
 
 def pair_matches(a: dict[str, CellPrint], b: dict[str, CellPrint],
                  weights: dict[tuple[str, int], float]) -> list[CellMatch]:
-    """Every cell where the two share a passage, the one that adds most to the score first."""
+    """Every cell where the two share a passage, the highest cell score first."""
     matches = [m for gid in a if gid in b and a[gid].kind == b[gid].kind
                for m in [cell_match(gid, a[gid], b[gid], weights)] if m is not None]
-    return sorted(matches, key=lambda m: (-m.weight, -m.longest, m.grade_id))
+    return sorted(matches, key=lambda m: (-m.score, -m.longest, m.grade_id))
