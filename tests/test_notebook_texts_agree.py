@@ -23,6 +23,7 @@ from mllab.checks import loss_and_metric as lm
 from mllab.checks.contracts import contracts, violations
 from mllab.checks.contracts.beyond_basics import EMD_MAX_POINTS, GAUSSIAN_NLL_EPS
 from mllab.checks.ssim_reference import BORDERS
+from mllab.grading.tracer import run_traced
 from tests.conftest import cell_by_grade_id
 
 
@@ -195,3 +196,43 @@ def test_the_batch_dice_smooth_has_a_stated_range_that_the_checks_keep():
     assert (smooth.low, smooth.high) == (1e-8, 1.0) and "from 1e-8 to 1" in smooth.text
     masks = torch.zeros(2, 1, 4, 4)
     assert violations(_contract("custom_losses", "batch_dice_loss"), (masks, masks), {"smooth": 2.0})
+
+
+SAID_ALLOWED = {  # what the rules of every notebook allow in an own implementation
+    "F.one_hot, F.log_softmax, F.softmax, F.normalize": lambda: F.normalize(F.log_softmax(X, 1), dim=1).sum()
+    + F.one_hot(torch.tensor([0, 2]), 3).sum() + F.softmax(X, 1).sum(),
+    "F.conv2d, F.pad, nn.LogSigmoid, F.logsigmoid": lambda: F.conv2d(F.pad(X[None, None], (1, 1, 1, 1)),
+                                                                    torch.ones(1, 1, 3, 3, dtype=torch.float64)).sum()
+    + torch.nn.LogSigmoid()(X).sum() + F.logsigmoid(X).sum(),
+    "torch.cdist, torch.fft": lambda: torch.cdist(X, X).sum() + torch.fft.fft(X, dim=1).real.sum(),
+    "scipy.stats, scipy.optimize": lambda: __import__("scipy.stats").stats.entropy([0.5, 0.5])
+    + float(__import__("scipy.optimize").optimize.linear_sum_assignment(torch.cdist(X, X).numpy())[1].sum()),
+}
+SAID_FORBIDDEN = {  # what they forbid there, and the words every notebook says it with
+    "F.l1_loss": (lambda: F.l1_loss(X, X), "loss from `torch.nn`"),
+    "nn.MSELoss": (lambda: torch.nn.MSELoss()(X, X), "loss from `torch.nn`"),
+    "F.cosine_similarity": (lambda: F.cosine_similarity(X, X), "`F.cosine_similarity`"),
+    "F.pairwise_distance": (lambda: F.pairwise_distance(X, X), "`F.pairwise_distance`"),
+    "nn.CosineSimilarity": (lambda: torch.nn.CosineSimilarity()(X, X), "(or their modules)"),
+    "nn.PairwiseDistance": (lambda: torch.nn.PairwiseDistance()(X, X), "(or their modules)"),
+    "torchmetrics": (lambda: __import__("torchmetrics").functional.mean_squared_error(X, X), "`torchmetrics`"),
+    "sklearn.metrics": (lambda: __import__("sklearn.metrics").metrics.mean_squared_error(X.numpy(), X.numpy()),
+                        "`sklearn.metrics`"),
+    "skimage.metrics": (lambda: __import__("skimage.metrics").metrics.mean_squared_error(X.numpy(), X.numpy()),
+                        "`skimage.metrics`"),
+}
+X = torch.rand(4, 5, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("calls", SAID_ALLOWED)
+def test_what_the_rules_allow_in_an_own_implementation_the_grader_allows(calls):
+    assert run_traced(SAID_ALLOWED[calls])[1].names == []
+
+
+@pytest.mark.parametrize("calls", SAID_FORBIDDEN)
+def test_what_the_rules_forbid_in_an_own_implementation_the_grader_catches(repo, calls):
+    function, words = SAID_FORBIDDEN[calls]
+    assert run_traced(function)[1].names
+    for assignment in ("loss_and_metric", "custom_losses", "beyond_basics"):
+        rules = _text(repo, assignment).split("**The rules.**")[1].split("**How it is graded.**")[0]
+        assert words in rules, assignment
