@@ -28,28 +28,28 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mllab.similarity.analysis import analyse  # noqa: E402
-from mllab.similarity.evaluation import ASSIGNMENT, Planted, evaluation_class, write_class  # noqa: E402
+from mllab.similarity.evaluation import ASSIGNMENT, POOLS, Planted, evaluation_class, write_class  # noqa: E402
 from mllab.similarity.sources import read_folder, solution_cells  # noqa: E402
 
 TOP = 20
 
 
-def release_notebook() -> dict:
-    return json.loads((REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text(encoding="utf-8"))
+def release_notebook(assignment: str = ASSIGNMENT) -> dict:
+    return json.loads((REPO / "release" / assignment / f"{assignment}.ipynb").read_text(encoding="utf-8"))
 
 
-def make_class(folder: Path, students: int, copies: int, seed: int) -> list[Planted]:
-    release = release_notebook()
-    cells, planted = evaluation_class(release, students, copies, seed=seed)
-    write_class(folder, release, cells)
+def make_class(folder: Path, students: int, copies: int, seed: int, assignment: str = ASSIGNMENT) -> list[Planted]:
+    release = release_notebook(assignment)
+    cells, planted = evaluation_class(release, students, copies, seed=seed, assignment=assignment)
+    write_class(folder, release, cells, assignment)
     return planted
 
 
-def ours(folder: Path) -> tuple[dict[frozenset, float], float]:
+def ours(folder: Path, assignment: str = ASSIGNMENT) -> tuple[dict[frozenset, float], float]:
     """Pair -> score from `mllab similarity`'s own analysis, and the seconds it took (reading included)."""
-    release = release_notebook()
+    release = release_notebook(assignment)
     start = time.perf_counter()
-    sources = read_folder(folder, ASSIGNMENT, release)
+    sources = read_folder(folder, assignment, release)
     scores = analyse(sources).scores
     elapsed = time.perf_counter() - start
     names = [s.student for s in sources]
@@ -176,6 +176,9 @@ def compare_engines(dolos_dir: Path, students: int, copies: int, seed: int) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=300)
+    parser.add_argument("--assignment", default=ASSIGNMENT, choices=sorted(POOLS),
+                        help="the assignment whose generated classes are scored (the time table and the engines: "
+                             f"{ASSIGNMENT})")
     parser.add_argument("--copies", type=int, default=3, help="planted copies per disguise")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--classes", type=int, default=1, help="generated classes (seeds seed, seed+1, …), results summed")
@@ -187,11 +190,11 @@ def main() -> None:
     results, times = [], []
     for seed in range(args.seed, args.seed + args.classes):
         with tempfile.TemporaryDirectory() as tmp:
-            planted = make_class(Path(tmp), args.students, args.copies, seed)
-            scores, elapsed = ours(Path(tmp))
+            planted = make_class(Path(tmp), args.students, args.copies, seed, args.assignment)
+            scores, elapsed = ours(Path(tmp), args.assignment)
         results.append(evaluate(scores, planted, args.students))
         times.append(elapsed)
-    report(f"mllab similarity, {args.classes} class(es) of {args.students} students ({len(planted)} planted copies "
+    report(f"mllab similarity, {args.assignment}, {args.classes} class(es) of {args.students} students ({len(planted)} planted copies "
            f"each), {max(times):.1f} s at most", merged(results))
     growth([int(n) for n in args.growth.split(",")], args.copies, args.seed)
     if args.compare_engines:

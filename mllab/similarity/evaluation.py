@@ -1,7 +1,8 @@
 """Evaluation classes for the similarity report: independent students and planted copies.
 
-An independent student draws each function of loss_and_metric from several different
-implementations (:mod:`mllab.similarity.eval_solutions`), each name's spelling and each written
+An independent student draws each function of loss_and_metric (or beyond_basics) from several
+different implementations (:mod:`mllab.similarity.eval_solutions`,
+:mod:`mllab.similarity.eval_beyond_basics`), each name's spelling and each written
 answer's points and phrasings, from their own random stream. A planted copy takes one student's
 work with one disguise (:mod:`mllab.similarity.disguises`):
 
@@ -20,11 +21,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mllab.similarity import disguises
-from mllab.similarity.eval_solutions import ANSWERS, CODE, OPTIONAL, SPELLINGS
+from mllab.similarity import disguises, eval_beyond_basics, eval_solutions
+from mllab.similarity.eval_solutions import SPELLINGS
 from mllab.similarity.sources import solution_cells
 
 ASSIGNMENT = "loss_and_metric"
+POOLS = {"loss_and_metric": eval_solutions, "beyond_basics": eval_beyond_basics}  # CODE, ANSWERS, OPTIONAL each
 STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
 DISGUISES = (*disguises.CODE_DISGUISES, "partial", "answers")
 _CHOICE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
@@ -84,9 +86,10 @@ def _indent(body: str) -> str:
     return "\n".join(("    " + line) if line.strip() else "" for line in body.splitlines())
 
 
-def _code_cell(release_text: str, gid: str, rng: random.Random, spelling: dict[str, str], habits) -> str:
+def _code_cell(release_text: str, implementations: list[list[str]], rng: random.Random, spelling: dict[str, str],
+               habits) -> str:
     text = release_text
-    for choices in CODE[gid]:
+    for choices in implementations:
         body = _fill(_apply(rng.choice(choices), habits), rng, spelling)
         text = text.replace(STUB, _indent(body), 1)
     return text
@@ -97,8 +100,7 @@ def _words(rng: random.Random) -> dict[str, str]:
     return {word: other for word, other in disguises.SYNONYMS.items() if rng.random() < 0.5}
 
 
-def _answer(gid: str, rng: random.Random, habits, words: dict[str, str]) -> str:
-    points = ANSWERS[gid]
+def _answer(points: list[list[str]], rng: random.Random, habits, words: dict[str, str]) -> str:
     chosen = sorted(rng.sample(range(len(points)), rng.randint(2, min(4, len(points)))))
     if rng.random() < 0.3:
         rng.shuffle(chosen)
@@ -106,16 +108,17 @@ def _answer(gid: str, rng: random.Random, habits, words: dict[str, str]) -> str:
     return re.sub(r"\w+", lambda m: words.get(m.group(), m.group()), answer)
 
 
-def independent_cells(release: dict[str, tuple[str, str]], rng: random.Random) -> dict[str, str]:
+def independent_cells(release: dict[str, tuple[str, str]], rng: random.Random, assignment: str = ASSIGNMENT) -> dict[str, str]:
     """grade_id -> text of each solution cell an independent student writes (optional tasks maybe not)."""
+    pool = POOLS[assignment]
     spelling: dict[str, str] = {}
     code_habits, text_habits, words = _habits(CODE_HABITS, rng), _habits(TEXT_HABITS, rng), _words(rng)
     cells = {}
     for gid, (kind, text) in release.items():
-        if kind == "code" and gid in CODE and not (gid in OPTIONAL and rng.random() < 0.3):
-            cells[gid] = _code_cell(text, gid, rng, spelling, code_habits)
-        elif kind == "markdown" and gid in ANSWERS:
-            cells[gid] = _answer(gid, rng, text_habits, words)
+        if kind == "code" and gid in pool.CODE and not (gid in pool.OPTIONAL and rng.random() < 0.3):
+            cells[gid] = _code_cell(text, pool.CODE[gid], rng, spelling, code_habits)
+        elif kind == "markdown" and gid in pool.ANSWERS:
+            cells[gid] = _answer(pool.ANSWERS[gid], rng, text_habits, words)
     return cells
 
 
@@ -150,7 +153,8 @@ def release_solution_cells(release_nb: dict) -> dict[str, tuple[str, str]]:
 
 
 def evaluation_class(release_nb: dict, students: int, copies_per_disguise: int, seed: int = 0,
-                     disguise_kinds: tuple[str, ...] = DISGUISES) -> tuple[dict[str, dict[str, str]], list[Planted]]:
+                     disguise_kinds: tuple[str, ...] = DISGUISES,
+                     assignment: str = ASSIGNMENT) -> tuple[dict[str, dict[str, str]], list[Planted]]:
     """``students`` students in all (planted copies included): id -> cells, and the planted pairs."""
     rng = random.Random(seed)
     release = release_solution_cells(release_nb)
@@ -160,12 +164,12 @@ def evaluation_class(release_nb: dict, students: int, copies_per_disguise: int, 
     ids = [f"s{number:04d}" for number in range(students)]
     rng.shuffle(ids)
     copiers, others = ids[:planted_count], ids[planted_count:]
-    cells = {student: independent_cells(release, random.Random(f"{seed}/{student}")) for student in others}
+    cells = {student: independent_cells(release, random.Random(f"{seed}/{student}"), assignment) for student in others}
     sources = rng.sample(others, planted_count)
     planted = []
     for index, (copier, source) in enumerate(zip(copiers, sources)):
         kind = disguise_kinds[index // copies_per_disguise]
-        own = independent_cells(release, random.Random(f"{seed}/{copier}"))
+        own = independent_cells(release, random.Random(f"{seed}/{copier}"), assignment)
         cells[copier] = disguised(cells[source], own, kind, release, random.Random(f"{seed}/{copier}/copy"))
         planted.append(Planted(source, copier, kind))
     return cells, planted
