@@ -1,8 +1,8 @@
 """Evaluation classes for the similarity report: independent students and planted copies.
 
-An independent student draws each function of loss_and_metric (or beyond_basics) from several
-different implementations (:mod:`mllab.similarity.eval_solutions`,
-:mod:`mllab.similarity.eval_beyond_basics`), each name's spelling and each written
+An independent student draws each function of an assignment from several different
+implementations (:mod:`mllab.similarity.eval_solutions` for loss_and_metric,
+:mod:`.eval_custom_losses`, :mod:`.eval_beyond_basics`), each name's spelling and each written
 answer's points and phrasings, from their own random stream. A planted copy takes one student's
 work with one disguise (:mod:`mllab.similarity.disguises`):
 
@@ -21,15 +21,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mllab.similarity import disguises, eval_beyond_basics, eval_solutions
+from mllab.similarity import disguises, eval_beyond_basics, eval_custom_losses, eval_solutions
 from mllab.similarity.eval_solutions import SPELLINGS
 from mllab.similarity.sources import solution_cells
 
 ASSIGNMENT = "loss_and_metric"
-POOLS = {"loss_and_metric": eval_solutions, "beyond_basics": eval_beyond_basics}  # CODE, ANSWERS, OPTIONAL each
-STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
+POOLS = {"loss_and_metric": eval_solutions, "custom_losses": eval_custom_losses, "beyond_basics": eval_beyond_basics}  # CODE, ANSWERS, OPTIONAL each
+STUB = re.compile(r"^([ \t]*)# YOUR CODE HERE\n[ \t]*raise NotImplementedError\(\)", re.MULTILINE)
 DISGUISES = (*disguises.CODE_DISGUISES, "partial", "answers")
-_CHOICE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 _NAME = re.compile(r"<(\w+)>")
 
 
@@ -77,13 +76,46 @@ def _apply(text: str, habits) -> str:
     return text
 
 
+def _group_end(template: str, start: int) -> tuple[int, list[int]]:
+    """Where the ``[[`` group at ``start`` ends (its ``]]``), and where its own ``||`` stand. Groups nest; a
+    lone ``[`` or ``]`` is code (``[[x[0]||y[t[i]]]]`` holds the options ``x[0]`` and ``y[t[i]]``)."""
+    position, depth, nested, bars = start + 2, 0, 0, []
+    while True:
+        if position >= len(template):
+            raise ValueError(f"unclosed [[ in {template!r}")
+        if template.startswith("[[", position) and depth == 0:
+            nested, position = nested + 1, position + 2
+        elif template.startswith("]]", position) and depth == 0:
+            if nested == 0:
+                return position, bars
+            nested, position = nested - 1, position + 2
+        elif template.startswith("||", position) and nested == 0:
+            bars.append(position)
+            position += 2
+        else:
+            depth += {"[": 1, "]": -1}.get(template[position], 0)
+            position += 1
+
+
+def _choices(template: str, rng: random.Random) -> str:
+    """Each ``[[a||b||…]]`` group replaced by one of its options (itself filled the same way)."""
+    out, position = [], 0
+    while (start := template.find("[[", position)) >= 0:
+        end, bars = _group_end(template, start)
+        bounds = [start, *bars, end]
+        options = [template[left + 2:right] for left, right in zip(bounds, bounds[1:])]
+        out += [template[position:start], _choices(rng.choice(options), rng)]
+        position = end + 2
+    return "".join(out) + template[position:]
+
+
 def _fill(template: str, rng: random.Random, spelling: dict[str, str]) -> str:
-    text = _CHOICE.sub(lambda m: rng.choice(m.group(1).split("||")), template)
+    text = _choices(template, rng)
     return _NAME.sub(lambda m: spelling.setdefault(m.group(1), rng.choice(SPELLINGS).format(m.group(1).lower())), text)
 
 
-def _indent(body: str) -> str:
-    return "\n".join(("    " + line) if line.strip() else "" for line in body.splitlines())
+def _indent(body: str, indent: str) -> str:
+    return "\n".join((indent + line) if line.strip() else "" for line in body.splitlines())
 
 
 def _code_cell(release_text: str, implementations: list[list[str]], rng: random.Random, spelling: dict[str, str],
@@ -91,7 +123,7 @@ def _code_cell(release_text: str, implementations: list[list[str]], rng: random.
     text = release_text
     for choices in implementations:
         body = _fill(_apply(rng.choice(choices), habits), rng, spelling)
-        text = text.replace(STUB, _indent(body), 1)
+        text = STUB.sub(lambda stub: _indent(body, stub.group(1)), text, count=1)
     return text
 
 
