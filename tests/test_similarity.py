@@ -215,3 +215,13 @@ def test_a_notebook_without_nbgrader_metadata_is_matched_to_the_release_by_order
     analysis = analyse(sources)
     best = analysis.pair(int(analysis.scores.ranked()[0]))
     assert {best.a.student, best.b.student} == {"copier", "s2"}
+
+
+def test_two_identical_notebooks_in_a_class_of_two_are_reported(tmp_path):
+    """A tiny class is weighed as if it had ten students: a passage two of two share is not "common"."""
+    course = _course(tmp_path)
+    cells = independent_cells(release_cells(course, ASSIGNMENT), random.Random("tiny"))
+    write_class(course.submitted, _release_nb(), {"first": cells, "second": cells})
+    _, table = write_similarity(course, ASSIGNMENT, real_ids=True)
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert [(r["student_a"], r["student_b"]) for r in rows] == [("first", "second")] and float(rows[0]["score"]) > 0.5

@@ -33,6 +33,7 @@ from mllab.similarity.fingerprints import CellPrint
 MIN_FINGERPRINTS = {"code": 16, "markdown": 15}
 KINDS = ("code", "markdown")
 POWER = {"code": 1, "markdown": 2}  # written answers: weights squared
+MIN_CLASS = 10
 MIN_CELLS_SHARE = 0.5  # a pair's denominator is at least this share of the median number of filled-in cells
 
 
@@ -53,9 +54,9 @@ class Scores:
 
 
 def weight(df: np.ndarray, sources: int) -> np.ndarray:
-    """The weight of a fingerprint that ``df`` of ``sources`` students have (0 for one everybody has)."""
-    if sources < 3:  # two students: nothing to weigh a passage against
-        return np.zeros(len(df))
+    """The weight of a fingerprint that ``df`` of ``sources`` students have (0 for one everybody has). A class
+    smaller than MIN_CLASS is weighed as if it had MIN_CLASS students: two of three alike is not "common"."""
+    sources = max(sources, MIN_CLASS)
     return (np.log(sources / np.maximum(df, 2)) / np.log(sources / 2)).clip(0, 1)
 
 
