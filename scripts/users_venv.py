@@ -4,9 +4,12 @@ The hub starts each user's server as that user, and the instructor's grading ser
 instructor: they all need the course's packages. The project's `.venv` holds them, but its
 interpreter may live where other users cannot reach it (a pyenv Python under /root, say). Then this
 script makes a small environment beside it instead: a venv of a reachable interpreter of the same
-minor version (/usr/bin/python3.11 on Debian 12), which loads the project venv's site-packages, and
-copies of the venv's console scripts (nbgrader, jupyterhub-singleuser, mllab, alembic, ...) that run
-with it. Nothing is installed twice, and nothing is downloaded.
+minor version (/usr/bin/python3.11 on Debian 12) whose site-packages are hard links to the project
+venv's files (no copy: about a second, no space; the grading sandbox binds the environment's own
+folder, so the packages must be inside it), and copies of the venv's console scripts (nbgrader,
+jupyterhub-singleuser, mllab, alembic, ...) that run with it. On another file system, where hard links
+cannot go, it loads the project venv's site-packages by a .pth file instead (users' servers work;
+the grading sandbox then does not see the packages). Nothing is installed twice or downloaded.
 
     python scripts/users_venv.py DEST     # prints the bin/ folder the users run (DEST/bin, or .venv/bin)
 
@@ -73,8 +76,16 @@ def _make(python: Path, dest: Path, site: Path, project_bin: Path) -> None:
     own_site = Path(subprocess.run([str(dest / "bin" / "python"), "-c",
                                     "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                    capture_output=True, text=True, check=True).stdout.strip())
-    # addsitedir also runs the project venv's own .pth files (the editable install of mllab).
-    (own_site / PTH).write_text(f"import site; site.addsitedir({str(site)!r})\n")
+    linked = subprocess.run(["cp", "-al", f"{site}/.", str(own_site)], capture_output=True)
+    if linked.returncode != 0:
+        # addsitedir also runs the project venv's own .pth files (the editable install of mllab).
+        (own_site / PTH).write_text(f"import site; site.addsitedir({str(site)!r})\n")
+    # JupyterLab's application (share/jupyter/lab), the lab extensions and the servers' configuration
+    # (etc/jupyter) are found under sys.prefix.
+    for folder in ("share", "etc"):
+        if (project_bin.parent / folder).is_dir() and not (dest / folder).exists():
+            if subprocess.run(["cp", "-al", str(project_bin.parent / folder), str(dest / folder)]).returncode != 0:
+                (dest / folder).symlink_to(project_bin.parent / folder)
     for script in project_bin.iterdir():
         if script.name.startswith(("python", "activate", "Activate")) or not script.is_file():
             continue

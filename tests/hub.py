@@ -19,7 +19,15 @@ from pathlib import Path
 
 import psutil
 
-from tests.unix_users import REPO
+import pytest
+
+from mllab.course.exchange import EXCHANGE_VARIABLE
+from tests.conftest import copy_course
+from tests.unix_users import REPO, run_as, shared_folder, unix_users, users_bin
+
+ASSIGNMENT = "loss_and_metric"
+COURSE_ID = "loss_and_metric_lab"
+TEACHER, STUDENTS = "mlh_teach", ["mlh_s1", "mlh_s2"]
 
 
 def free_ports(count: int) -> list[int]:
@@ -62,6 +70,17 @@ class Hub:
     def get(self, path: str, *, timeout: float = 60) -> tuple[int, bytes]:
         """A page or API of the hub or of a user's server (/user/NAME/...), with the tests' token."""
         request = urllib.request.Request(f"{self.url}/{path.lstrip('/')}", headers={"Authorization": f"token {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def post(self, path: str, body: dict, *, timeout: float = 300) -> tuple[int, bytes]:
+        """A POST with a JSON body to the hub or a user's server, with the tests' token."""
+        request = urllib.request.Request(f"{self.url}/{path.lstrip('/')}", method="POST", data=json.dumps(body).encode(),
+                                         headers={"Authorization": f"token {self.token}",
+                                                  "Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, response.read()
@@ -138,3 +157,25 @@ def stop_hub(hub: Hub) -> list[int]:
         except psutil.NoSuchProcess:
             pass
     return [p.pid for p in alive]
+
+
+@pytest.fixture(scope="session")
+def course_hub():
+    """The instructor's course (assignment handed out) and the hub, on loopback; all removed at the end."""
+    with shared_folder("mllab-hub-") as base, unix_users([TEACHER, *STUDENTS], base / "home") as users:
+        course = copy_course(base / "course")
+        srv = base / "srv"
+        srv.mkdir()
+        for path in (course.root, srv):
+            subprocess.run(["chown", "-R", f"{TEACHER}:{TEACHER}", str(path)], check=True)
+        course.root.chmod(0o700)
+        exchange = srv / "exchange"
+        handed = run_as(TEACHER, [str(users_bin() / "mllab"), "hand-out", ASSIGNMENT], cwd=course.root,
+                        env={EXCHANGE_VARIABLE: str(exchange)})
+        assert handed.returncode == 0, handed.stderr
+        hub = start_hub(course=course.root, exchange=exchange, instructor=TEACHER, users=[TEACHER, *STUDENTS],
+                        users_bin=users_bin(), state=base / "hub-state", serve_args="--jobs 1")
+        try:
+            yield {"hub": hub, "course": course, "exchange": exchange, "users": users, "base": base}
+        finally:
+            stop_hub(hub)

@@ -6,44 +6,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
-from pathlib import Path
 
 import psutil
 import pytest
 
-from mllab.course.exchange import EXCHANGE_VARIABLE
-from tests.conftest import copy_course
-from tests.hub import Hub, start_hub, stop_hub
-from tests.unix_users import needs_root, run_as, shared_folder, unix_users, users_bin
+from tests.hub import ASSIGNMENT, COURSE_ID, STUDENTS, TEACHER, Hub, course_hub  # noqa: F401 (a fixture)
+from tests.unix_users import needs_root
 
 pytestmark = needs_root
-ASSIGNMENT = "loss_and_metric"
-COURSE_ID = "loss_and_metric_lab"
-TEACHER, STUDENTS = "mlh_teach", ["mlh_s1", "mlh_s2"]
-
-
-@pytest.fixture(scope="session")
-def course_hub():
-    """The instructor's course (assignment handed out) and the hub, on loopback; all removed at the end."""
-    with shared_folder("mllab-hub-") as base, unix_users([TEACHER, *STUDENTS], base / "home") as users:
-        course = copy_course(base / "course")
-        srv = base / "srv"
-        srv.mkdir()
-        for path in (course.root, srv):
-            subprocess.run(["chown", "-R", f"{TEACHER}:{TEACHER}", str(path)], check=True)
-        course.root.chmod(0o700)
-        exchange = srv / "exchange"
-        handed = run_as(TEACHER, [str(users_bin() / "mllab"), "hand-out", ASSIGNMENT], cwd=course.root,
-                        env={EXCHANGE_VARIABLE: str(exchange)})
-        assert handed.returncode == 0, handed.stderr
-        hub = start_hub(course=course.root, exchange=exchange, instructor=TEACHER, users=[TEACHER, *STUDENTS],
-                        users_bin=users_bin(), state=base / "hub-state", serve_args="--jobs 1")
-        try:
-            yield {"hub": hub, "course": course, "exchange": exchange, "users": users, "base": base}
-        finally:
-            stop_hub(hub)
 
 
 def _started(hub: Hub) -> list[dict]:

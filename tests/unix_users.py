@@ -40,10 +40,12 @@ def users_bin() -> Path:
     """The bin/ folder the test users run the course's packages from (scripts/users_venv.py), made
     once per test process in a folder every user can reach, removed at exit."""
     if not _USERS_BIN:
-        folder = Path(tempfile.mkdtemp(prefix="mllab-users-venv-", dir="/tmp"))
+        # beside .venv, on its file system: the users' environment is hard links to its packages
+        (REPO / ".mllab").mkdir(exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="test-users-venv-", dir=REPO / ".mllab"))
         folder.chmod(0o755)
         atexit.register(shutil.rmtree, folder, True)
-        if not _users_venv().open_to_all(REPO):
+        if not _users_venv().open_to_all(folder):
             pytest.skip(f"the checkout {REPO} cannot be reached by other users")
         _USERS_BIN.append(_users_venv().users_bin(PROJECT_BIN, folder / "venv"))
     return _USERS_BIN[0]

@@ -1,0 +1,144 @@
+"""Does a student's whole path work in Chromium on the course's hub, through the grading service: log
+in, fetch in the *Assignments* tab, work, submit, and then *Fetch Feedback* and read their own feedback
+page, with no instructor action in between? A second student, who hands in too, gets only their own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mllab.classes.demo import demo_class, submission
+from tests.browser import ARTIFACTS, artifact, launch
+from tests.hub import ASSIGNMENT, COURSE_ID, STUDENTS, course_hub  # noqa: F401 (a fixture)
+from tests.unix_users import needs_root
+
+pytestmark = needs_root
+playwright_api = pytest.importorskip("playwright.sync_api")
+SCREENSHOTS = ("hub-1-fetched.png", "hub-2-submitted.png", "hub-3-feedback.png")
+# The two students' work: the demo class's perfect student, and one with mistakes.
+WORK = {STUDENTS[0]: "perfect", STUDENTS[1]: "mse_sum_naive_softmax"}
+
+
+def _work(course_hub, student: str) -> None:
+    """Fill in the fetched notebook as that student would (the demo student's solutions), as that user."""
+    home = Path(course_hub["users"][student].pw_dir)
+    fetched = home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    demo = next(s for s in demo_class(ASSIGNMENT) if s.student_id == WORK[student])
+    done = submission(nbformat.read(course_hub["course"].source_notebook(ASSIGNMENT), as_version=4),
+                      nbformat.read(fetched, as_version=4), demo)
+    nbformat.write(done, fetched)
+    os.chown(fetched, course_hub["users"][student].pw_uid, course_hub["users"][student].pw_gid)
+
+
+def _listing(course_hub, student: str) -> dict:
+    status, body = course_hub["hub"].get(f"/user/{student}/assignments?course_id={COURSE_ID}")
+    assert status == 200, body
+    return json.loads(body)
+
+
+def _feedback_ready(course_hub, student: str, timeout: float = 240) -> None:
+    """Wait until the grading service has released feedback for the student's latest hand-in."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listed = _listing(course_hub, student)["value"]
+        latest = [a["submissions"][-1] for a in listed if a["status"] == "submitted" and a.get("submissions")]
+        notebooks = [nb for submission in latest for nb in submission["notebooks"]]
+        if notebooks and all(nb["has_exchange_feedback"] for nb in notebooks):
+            return
+        time.sleep(1)
+    pytest.fail(f"no feedback for {student} within {timeout} s; the hub's log:\n"
+                f"{course_hub['hub'].log.read_text()[-3000:]}")
+
+
+def _panel(tab):
+    try:
+        tab.locator("#jp-MainMenu").get_by_text("Nbgrader", exact=True).wait_for()
+    except playwright_api.TimeoutError:
+        tab.screenshot(path=str(artifact("hub-timeout.png")))
+        pytest.fail(f"no Nbgrader menu in JupyterLab at {tab.url}; the page shows:\n{tab.inner_text('body')[:2000]}")
+    tab.locator("#jp-MainMenu").get_by_text("Nbgrader", exact=True).click()
+    tab.locator(".lm-Menu-content").get_by_text("Assignment List", exact=True).click()
+    panel = tab.locator("#nbgrader-assignment-list #assignments")
+    panel.locator("#course_list_default").filter(has_text=COURSE_ID).wait_for(timeout=60_000)
+    return panel
+
+
+def _row(panel, status: str):
+    return panel.locator(f"#{status}_assignments_list > .list_item").filter(has_text=ASSIGNMENT)
+
+
+@pytest.fixture(scope="module")
+def students_path(course_hub) -> dict:
+    """The first student in Chromium; the second through the same extension's API, as their server."""
+    hub, seen = course_hub["hub"], {}
+    if "mllab-grader" not in hub.api("GET", "services"):
+        pytest.skip("`mllab serve` is not in this checkout yet: no grading service on the hub")
+    student, other = STUDENTS
+    hub.start_servers(student, other)
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.set_default_timeout(120_000)  # JupyterLab's first load, on a machine busy with other tests
+        tab.goto(f"{hub.url}/hub/login")
+        tab.locator("#username_input").fill(student)
+        tab.locator("#password_input").fill(hub.password)
+        tab.locator("#login_submit").click()
+        tab.wait_for_url(f"**/user/{student}/lab**", timeout=120_000)
+        panel = _panel(tab)
+        _row(panel, "released").get_by_role("button", name="Fetch").click()
+        _row(panel, "fetched").get_by_role("button", name="Submit").wait_for(timeout=60_000)
+        tab.screenshot(path=str(artifact(SCREENSHOTS[0])))
+        _work(course_hub, student)
+        _row(panel, "fetched").get_by_role("button", name="Submit").click()
+        submitted = _row(panel, "submitted")
+        submitted.get_by_role("button", name="Fetch Feedback").wait_for(timeout=60_000)
+        tab.screenshot(path=str(artifact(SCREENSHOTS[1])))
+        for action in ("fetch", "submit"):  # the other student, through the same server extension
+            if action == "submit":
+                _work(course_hub, other)
+            status, body = hub.post(f"/user/{other}/assignments/{action}",
+                                    {"course_id": COURSE_ID, "assignment_id": ASSIGNMENT})
+            assert status == 200 and json.loads(body).get("success", True), body
+        _feedback_ready(course_hub, student)
+        _row(panel, "submitted").get_by_role("button", name="Fetch Feedback").click()
+        link = _row(panel, "submitted").get_by_text("view feedback", exact=False).first
+        link.wait_for(timeout=60_000)
+        link.click()  # nbgrader's link shows the feedback folder in the file browser; the page opens from there
+        tab.locator(".jp-DirListing-item").filter(has_text=f"{ASSIGNMENT}.html").dblclick()
+        tab.locator(".lm-TabBar-tab").filter(has_text=f"{ASSIGNMENT}.html").wait_for()
+        viewer = tab.frame_locator(".jp-HTMLViewer iframe, .jp-RenderedHTMLCommon iframe").first
+        seen["feedback_page"] = viewer.locator("body").inner_text()
+        tab.screenshot(path=str(artifact(SCREENSHOTS[2])))
+        browser.close()
+    _feedback_ready(course_hub, other)
+    status, body = hub.post(f"/user/{other}/assignments/fetch_feedback",
+                            {"course_id": COURSE_ID, "assignment_id": ASSIGNMENT})
+    assert status == 200, body
+    for name in STUDENTS:
+        home = Path(course_hub["users"][name].pw_dir)
+        seen[name] = [p.read_text() for p in sorted((home / ASSIGNMENT / "feedback").glob("*/*.html"))]
+    return seen
+
+
+def test_the_student_reads_their_feedback_in_the_browser_with_no_instructor_step(students_path):
+    shown = [line.strip() for line in students_path["feedback_page"].splitlines() if line.strip()]
+    assert shown and ASSIGNMENT in shown[0], "the page shown is the assignment's feedback"
+    assert shown[0] in students_path[STUDENTS[0]][0], "the page shown is the one the student fetched"
+
+
+def test_each_student_gets_only_their_own_feedback(students_path):
+    mine, theirs = students_path[STUDENTS[0]], students_path[STUDENTS[1]]
+    assert len(mine) == 1 and len(theirs) == 1
+    assert mine != theirs
+    assert STUDENTS[1] not in mine[0] and STUDENTS[0] not in theirs[0]
+
+
+def test_the_screenshots_are_kept(students_path):
+    for name in SCREENSHOTS:
+        assert (ARTIFACTS / name).stat().st_size > 10_000, name
