@@ -207,6 +207,15 @@ def autograde_processes(course: Course) -> list[psutil.Process]:
     return alive
 
 
+def is_grading_worker(process: psutil.Process) -> bool:
+    """A grading worker: started plainly, or forked by the run's forker (it keeps the forker's command line)."""
+    forked = lambda p: "mllab.autograde.forker" in " ".join(p.cmdline())
+    try:
+        return "mllab.autograde.worker" in " ".join(process.cmdline()) or (forked(process) and forked(process.parent()))
+    except psutil.Error:
+        return False
+
+
 def page_text(path) -> str:
     """The visible text of an HTML page (no styles, scripts or tags), white space folded."""
     raw = path.read_text(encoding="utf-8")

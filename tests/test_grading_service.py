@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import psutil
 import pytest
 
 from mllab.classes.broken import perfect_notebook
@@ -43,7 +42,7 @@ from mllab.classes.hostile import CASES as HOSTILE_CASES, hostile_notebook
 from mllab.course.exchange import EXCHANGE_VARIABLE
 from mllab.course.scores import assignment_scores
 from mllab.report.feedback import hidden_lines
-from tests.conftest import ASSIGNMENT, autograde_processes, copy_course, page_text
+from tests.conftest import ASSIGNMENT, autograde_processes, copy_course, is_grading_worker
 
 BIN = Path(sys.executable).parent
 COURSE_ID = "loss_and_metric_lab"
@@ -241,18 +240,9 @@ def _worker_killed_mid_grading(course, exchange, folder, students, service) -> N
     sleeper.submit(ASSIGNMENT)
     _wait("the sleeper being graded for 3 s", lambda: _in_progress_for(course, "sleeper") > 3, service)
     for process in autograde_processes(course):
-        if _is_worker(process):
+        if is_grading_worker(process):
             process.kill()
     _wait("the sleeper graded after its worker was killed", lambda: _done(course, sleeper), service)
-
-
-def _is_worker(process) -> bool:
-    """A grading worker, forked by the service's forker (it keeps the forker's command line)."""
-    forked = lambda p: "mllab.autograde.forker" in " ".join(p.cmdline())
-    try:
-        return "mllab.autograde.worker" in " ".join(process.cmdline()) or (forked(process) and forked(process.parent()))
-    except psutil.Error:
-        return False
 
 
 def _policy_students(course, exchange, folder, students, service) -> None:

@@ -22,7 +22,7 @@ from mllab.autograde.state import load_outcomes, state_file
 from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.course.paths import Course
 from mllab.course.scores import assignment_scores
-from tests.conftest import ASSIGNMENT, autograde_processes, copy_course, release_assignment
+from tests.conftest import ASSIGNMENT, autograde_processes, copy_course, is_grading_worker, release_assignment
 
 MLLAB = str(Path(sys.executable).with_name("mllab"))
 CLASS = ("perfect", "blank", "mse_sum_naive_softmax", "macro_as_precision", "roc_swapped_dice_iou",
@@ -140,7 +140,7 @@ def test_a_worker_killed_mid_student_leaves_it_ungraded_and_the_rerun_grades_it(
     deadline = time.monotonic() + 300
     while len(_zygotes_and_kernels(course)) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)  # a kernel runs: the probe's, or the student's (either way, the student is not done)
-    workers = [p for p in autograde_processes(course) if _is_worker(p)]
+    workers = [p for p in autograde_processes(course) if is_grading_worker(p)]
     assert workers
     for worker in workers:
         worker.kill()
@@ -157,15 +157,6 @@ def test_a_worker_killed_mid_student_leaves_it_ungraded_and_the_rerun_grades_it(
     again = _run_until(course, None, 0)
     assert again.code == 0 and again.graded["perfect"] is True, again.stderr
     assert {s.student: s.auto_score for s in assignment_scores(course, ASSIGNMENT)}["perfect"] == 100
-
-
-def _is_worker(process: psutil.Process) -> bool:
-    """A grading worker: started plainly, or forked by the run's forker (it keeps the forker's command line)."""
-    forked = lambda p: "mllab.autograde.forker" in " ".join(p.cmdline())
-    try:
-        return "mllab.autograde.worker" in " ".join(process.cmdline()) or (forked(process) and forked(process.parent()))
-    except psutil.Error:
-        return False
 
 
 def _zygotes_and_kernels(course: Course) -> list[psutil.Process]:
@@ -213,7 +204,7 @@ def test_a_sandbox_that_cannot_import_mllab_stops_the_run_with_its_cause_and_wri
 
 def _forked_workers(course: Course) -> dict[int, int]:
     """Each worker the run's forker made: worker pid -> forker pid."""
-    return {p.pid: p.ppid() for p in autograde_processes(course) if _is_worker(p)
+    return {p.pid: p.ppid() for p in autograde_processes(course) if is_grading_worker(p)
             and "mllab.autograde.forker" in " ".join(p.cmdline())}
 
 
