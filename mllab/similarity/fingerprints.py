@@ -46,6 +46,7 @@ def token_code(text: str) -> int:
 @dataclass(frozen=True)
 class CellPrint:
     kind: str
+    text: str  # the cell's text, which the tokens' spans point into
     tokens: tuple[Token, ...]
     codes: np.ndarray  # token_code of each token (uint64)
     hashes: frozenset[int]  # the fingerprints: winnowed k-gram hashes (and statement hashes for code)
@@ -68,9 +69,9 @@ def cell_print(kind: str, text: str, skip_lines: frozenset[int]) -> CellPrint:
     codes = np.array([token_code(t.text) for t in tokens], dtype=np.uint64)
     hashes = all_kgram_hashes(codes, K[kind])
     if kind != "code":
-        return CellPrint(kind, tokens, codes, frozenset(int(h) for h in hashes))
+        return CellPrint(kind, text, tokens, codes, frozenset(int(h) for h in hashes))
     selected = winnow(hashes, WINDOW[kind], remove_duplicates=True)[0] if len(hashes) else hashes
-    return CellPrint(kind, tokens, codes, frozenset(int(h) for h in selected) | statement_hashes(tokens, codes))
+    return CellPrint(kind, text, tokens, codes, frozenset(int(h) for h in selected) | statement_hashes(tokens, codes))
 
 
 def statements(tokens: tuple[Token, ...]) -> list[tuple[int, int]]:

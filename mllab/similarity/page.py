@@ -46,25 +46,47 @@ def _name(source: Source, shown: Mapping[str, str]) -> str:
     return f'<span class="earlier">{label} (earlier: {escape(source.origin)})</span>' if source.earlier else label
 
 
+FOLD = 4  # runs of at least this many release lines without a shared passage are folded into one line
+
+
+def _line_html(line: str, marked: bytearray, offset: int) -> str:
+    pieces, position = [], 0
+    while position < len(line):
+        flag, stop = marked[offset + position], position
+        while stop < len(line) and marked[offset + stop] == flag:
+            stop += 1
+        piece = escape(line[position:stop])
+        pieces.append(f"<mark>{piece}</mark>" if flag else piece)
+        position = stop
+    return "".join(pieces)
+
+
 def _marked(cell: Cell, spans: tuple[tuple[int, int], ...]) -> str:
-    """The cell's text line by line: the release's lines dimmed, the shared passages in <mark>."""
+    """The cell's text line by line: the shared passages in <mark>, the release's lines dimmed, and a long
+    run of release lines (a docstring) folded into one line saying how many there are."""
     marked = bytearray(len(cell.text))
     for start, end in spans:
         marked[start:end] = b"\x01" * (end - start)
-    out, offset = [], 0
+    lines, offset = [], 0
     for number, line in enumerate(cell.text.split("\n"), start=1):
-        pieces, position = [], 0
-        while position < len(line):
-            flag = marked[offset + position]
-            stop = position
-            while stop < len(line) and marked[offset + stop] == flag:
-                stop += 1
-            piece = escape(line[position:stop])
-            pieces.append(f"<mark>{piece}</mark>" if flag else piece)
-            position = stop
-        html = "".join(pieces)
-        out.append(f'<span class="template">{html}</span>' if number in cell.template_lines else html)
+        foldable = ((number in cell.template_lines or not line.strip()) and not any(marked[offset:offset + len(line)])
+                    and not line.lstrip().startswith(("def ", "class ")))  # signatures stay in view
+        lines.append((foldable, _line_html(line, marked, offset), bool(line.strip()), number in cell.template_lines))
         offset += len(line) + 1
+    out, index = [], 0
+    while index < len(lines):
+        run = index
+        while run < len(lines) and lines[run][0]:
+            run += 1
+        if run - index >= FOLD:
+            shown = next((i for i in range(index, run) if lines[i][2]), index)  # the run's first line with text
+            out += [f'<span class="template">{lines[shown][1]}</span>',
+                    f'<span class="template">    ⋯ {run - shown - 1} more lines of the release</span>']
+            index = run
+        else:
+            _, html, _, release_line = lines[index]
+            out.append(f'<span class="template">{html}</span>' if release_line else html)
+            index += 1
     return "\n".join(out)
 
 

@@ -47,7 +47,17 @@ def _runs(covered: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _spans(cell: CellPrint, runs: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    return tuple((cell.tokens[first].start, cell.tokens[last].end) for first, last in runs)
+    """Character spans of the runs, cut at line breaks: what lies between two lines of a run (a release
+    line, a comment) is not marked as shared."""
+    spans = []
+    for first, last in runs:
+        start = cell.tokens[first].start
+        for index in range(first, last):
+            if "\n" in cell.text[cell.tokens[index].end:cell.tokens[index + 1].start]:
+                spans.append((start, cell.tokens[index].end))
+                start = cell.tokens[index + 1].start
+        spans.append((start, cell.tokens[last].end))
+    return tuple(spans)
 
 
 def cell_match(gid: str, a: CellPrint, b: CellPrint, weights: dict[tuple[str, int], float]) -> CellMatch | None:
