@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # nbgrader calls `alembic` and starts the `python3` kernel from PATH: the venv's bin/ comes first.
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: venv browser sandbox demo test bench bench-class bench-report bench-similarity clean
+.PHONY: venv browser sandbox demo test bench bench-class bench-report bench-serve bench-similarity clean
 
 venv: $(STAMP)
 
@@ -47,6 +47,10 @@ bench-class: $(STAMP) sandbox
 
 bench-report: $(STAMP) sandbox
 	$(RUN) $(BIN)/python bench/bench_report.py
+
+# The grading service: a lone hand-in, a deadline rush of 40 against collect-and-grade, the rush with a SIGKILL.
+bench-serve: $(STAMP) sandbox
+	$(RUN) $(BIN)/python bench/bench_serve.py
 
 # Generated classes only (no notebook runs): recall of planted copies per disguise, precision, time for 300.
 bench-similarity: $(STAMP)
