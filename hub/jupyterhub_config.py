@@ -84,6 +84,18 @@ USERS_ENVIRONMENT = {
 c.Spawner.environment = USERS_ENVIRONMENT
 
 
+def _instructor_in_the_course(spawner):
+    """The instructor's server starts in the course folder with the course's nbgrader configuration
+    (hub/instructor/nbgrader_config.py): the formgrader and the gradebook are the course's."""
+    if spawner.user.name == INSTRUCTOR:
+        spawner.notebook_dir = str(COURSE)
+        spawner.environment = {**USERS_ENVIRONMENT, "MLLAB_COURSE": str(COURSE),
+                               "JUPYTER_CONFIG_PATH": f"{HUB / 'instructor'}:{USERS_ENVIRONMENT['JUPYTER_CONFIG_PATH']}"}
+
+
+c.Spawner.pre_spawn_hook = _instructor_in_the_course
+
+
 def _serve_exists() -> bool:
     """Is `mllab serve` there (it is the lead's part of the course; the hub starts without it)?"""
     mllab = USERS_BIN / "mllab"

@@ -76,9 +76,9 @@ class Hub:
         except urllib.error.HTTPError as error:
             return error.code, error.read()
 
-    def post(self, path: str, body: dict, *, timeout: float = 300) -> tuple[int, bytes]:
-        """A POST with a JSON body to the hub or a user's server, with the tests' token."""
-        request = urllib.request.Request(f"{self.url}/{path.lstrip('/')}", method="POST", data=json.dumps(body).encode(),
+    def post(self, path: str, body: dict, *, method: str = "POST", timeout: float = 300) -> tuple[int, bytes]:
+        """A POST (or PUT) with a JSON body to the hub or a user's server, with the tests' token."""
+        request = urllib.request.Request(f"{self.url}/{path.lstrip('/')}", method=method, data=json.dumps(body).encode(),
                                          headers={"Authorization": f"token {self.token}",
                                                   "Content-Type": "application/json"})
         try:

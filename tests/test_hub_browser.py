@@ -1,6 +1,8 @@
 """Does a student's whole path work in Chromium on the course's hub, through the grading service: log
 in, fetch in the *Assignments* tab, work, submit, and then *Fetch Feedback* and read their own feedback
 page, with no instructor action in between? A second student, who hands in too, gets only their own.
+And the instructor's: does the formgrader work for them on the hub (inside JupyterLab, and on its
+own page), and does a manual grade of a written answer land next to the service's autograde?
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import pytest
 
 from mllab.classes.demo import demo_class, submission
 from tests.browser import ARTIFACTS, artifact, launch
-from tests.hub import ASSIGNMENT, COURSE_ID, STUDENTS, course_hub  # noqa: F401 (a fixture)
+from tests.hub import ASSIGNMENT, COURSE_ID, STUDENTS, TEACHER, course_hub  # noqa: F401 (a fixture)
 from tests.unix_users import needs_root
 
 pytestmark = needs_root
 playwright_api = pytest.importorskip("playwright.sync_api")
-SCREENSHOTS = ("hub-1-fetched.png", "hub-2-submitted.png", "hub-3-feedback.png")
+SCREENSHOTS = ("hub-1-fetched.png", "hub-2-submitted.png", "hub-3-feedback.png", "hub-4-formgrader-in-lab.png",
+               "hub-5-formgrader.png")
+WRITTEN = "answer_cosine"  # a written answer of loss_and_metric, graded by hand in the formgrader
 # The two students' work: the demo class's perfect student, and one with mistakes.
 WORK = {STUDENTS[0]: "perfect", STUDENTS[1]: "mse_sum_naive_softmax"}
 
@@ -73,6 +77,15 @@ def _row(panel, status: str):
     return panel.locator(f"#{status}_assignments_list > .list_item").filter(has_text=ASSIGNMENT)
 
 
+def _log_in(tab, hub, user: str) -> None:
+    tab.set_default_timeout(120_000)  # JupyterLab's first load, on a machine busy with other tests
+    tab.goto(f"{hub.url}/hub/login")
+    tab.locator("#username_input").fill(user)
+    tab.locator("#password_input").fill(hub.password)
+    tab.locator("#login_submit").click()
+    tab.wait_for_url(f"**/user/{user}/lab**")
+
+
 @pytest.fixture(scope="module")
 def students_path(course_hub) -> dict:
     """The first student in Chromium; the second through the same extension's API, as their server."""
@@ -84,12 +97,7 @@ def students_path(course_hub) -> dict:
     with playwright_api.sync_playwright() as playwright:
         browser = launch(playwright)
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-        tab.set_default_timeout(120_000)  # JupyterLab's first load, on a machine busy with other tests
-        tab.goto(f"{hub.url}/hub/login")
-        tab.locator("#username_input").fill(student)
-        tab.locator("#password_input").fill(hub.password)
-        tab.locator("#login_submit").click()
-        tab.wait_for_url(f"**/user/{student}/lab**", timeout=120_000)
+        _log_in(tab, hub, student)
         panel = _panel(tab)
         _row(panel, "released").get_by_role("button", name="Fetch").click()
         _row(panel, "fetched").get_by_role("button", name="Submit").wait_for(timeout=60_000)
@@ -139,6 +147,73 @@ def test_each_student_gets_only_their_own_feedback(students_path):
     assert STUDENTS[1] not in mine[0] and STUDENTS[0] not in theirs[0]
 
 
-def test_the_screenshots_are_kept(students_path):
+@pytest.fixture(scope="module")
+def instructors_path(course_hub, students_path) -> dict:
+    """The instructor opens the formgrader in JupyterLab and on its own page, and grades the first
+    student's written answer there (through the formgrader's REST API, as its page saves a score)."""
+    hub, seen = course_hub["hub"], {}
+    hub.start_servers(TEACHER)
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _log_in(tab, hub, TEACHER)
+        lab = tab.url
+        tab.goto(f"{hub.url}/user/{TEACHER}/formgrader")
+        seen["own_page"] = _shows(tab.locator("tr").filter(has_text=ASSIGNMENT).first, 60)
+        tab.screenshot(path=str(artifact(SCREENSHOTS[4])))
+        tab.goto(lab)
+        tab.locator("#jp-MainMenu").get_by_text("Nbgrader", exact=True).click()
+        tab.locator(".lm-Menu-content").get_by_text("Formgrader", exact=True).click()
+        tab.locator(".lm-TabBar-tab").filter(has_text="Formgrader").wait_for()
+        # the same page, which showed at once on its own: 15 s is plenty
+        seen["in_lab"] = _shows(tab.frame_locator("iframe").first.locator("tr").filter(has_text=ASSIGNMENT).first, 15)
+        tab.screenshot(path=str(artifact(SCREENSHOTS[3])))
+        browser.close()
+    api = f"/user/{TEACHER}/formgrader/api"
+    _, body = hub.get(f"{api}/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}")
+    submission = next(n["id"] for n in json.loads(body) if n["student"] == STUDENTS[0])
+    _, body = hub.get(f"{api}/grades?submission_id={submission}")
+    grades = json.loads(body)
+    seen["before"] = {g["name"]: (g["auto_score"], g["manual_score"]) for g in grades}
+    written = next(g for g in grades if g["name"] == WRITTEN)
+    status, body = hub.post(f"{api}/grade/{written['id']}", {"manual_score": 1.5}, method="PUT")
+    assert status == 200, body
+    seen["saved"] = json.loads(body)
+    return seen
+
+
+def _shows(row, seconds: float) -> bool:
+    try:
+        row.wait_for(timeout=seconds * 1000)
+        return True
+    except playwright_api.TimeoutError:
+        return False
+
+
+def test_the_formgrader_works_for_the_instructor_on_its_own_page(instructors_path):
+    assert instructors_path["own_page"], "the formgrader's own page lists the assignment"
+
+
+def test_inside_jupyterlab_the_hub_keeps_the_formgrader_out_of_its_frame(instructors_path):
+    """nbgrader #1870: JupyterHub 4.1 and later forbid framing a user's server (frame-ancestors 'none'), and
+    the formgrader's tab in JupyterLab is a frame. The README's way round is the formgrader's own page;
+    when this fails, nbgrader or JupyterHub has changed and the README should say so."""
+    assert not instructors_path["in_lab"]
+
+
+def test_a_manual_grade_in_the_formgrader_lands_next_to_the_services_autograde(instructors_path, course_hub):
+    from nbgrader.api import Gradebook
+
+    assert instructors_path["saved"]["manual_score"] == 1.5
+    with Gradebook(course_hub["course"].db_url) as gradebook:
+        grades = {g.name: (g.auto_score, g.manual_score) for g in
+                  gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, STUDENTS[0]).grades}
+    assert grades[WRITTEN][1] == 1.5
+    autograded = {name: scores for name, scores in instructors_path["before"].items() if name != WRITTEN}
+    assert autograded and {name: grades[name] for name in autograded} == autograded
+    assert any(auto for auto, _ in autograded.values()), "the service's autograde is there"
+
+
+def test_the_screenshots_are_kept(students_path, instructors_path):
     for name in SCREENSHOTS:
         assert (ARTIFACTS / name).stat().st_size > 10_000, name
