@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # nbgrader calls `alembic` and starts the `python3` kernel from PATH: the venv's bin/ comes first.
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: venv browser sandbox demo test bench bench-class bench-report bench-serve bench-similarity clean
+.PHONY: venv browser sandbox demo test docs bench bench-class bench-report bench-serve bench-similarity clean
 
 venv: $(STAMP)
 
@@ -39,6 +39,11 @@ TEST_WORKERS ?= 2
 test: $(STAMP) browser sandbox
 	$(RUN) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+# The documentation site (Sphinx + MyST, pinned in requirements.txt) into docs/_build/html, offline; warnings are errors.
+docs: $(STAMP)
+	$(RUN) $(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "the site is in docs/_build/html/index.html"
+
 bench: $(STAMP)
 	$(RUN) $(BIN)/python bench/bench_autograde.py
 
@@ -57,4 +62,4 @@ bench-similarity: $(STAMP)
 	$(RUN) $(BIN)/python bench/bench_similarity.py
 
 clean:
-	rm -rf $(VENV) submitted autograded/*/ feedback/*/ gradebook.db grades.csv reports .mllab
+	rm -rf $(VENV) docs/_build submitted autograded/*/ feedback/*/ gradebook.db grades.csv reports .mllab
