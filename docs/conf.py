@@ -14,4 +14,4 @@ exclude_patterns = ["_build"]
 html_theme = "alabaster"
 html_theme_options = {"description": "a graded PyTorch lab with its own autograder", "page_width": "1100px"}
 html_title = "Loss and Metric"
-suppress_warnings = []
+html_show_copyright = False

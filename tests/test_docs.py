@@ -188,3 +188,28 @@ def test_every_make_command_in_the_docs_is_a_makefile_target():
 
 def test_the_readme_is_short():
     assert len(README.read_text(encoding="utf-8").splitlines()) <= 160
+
+
+# ---------------------------------------------------------------- the site in Chromium
+
+def test_a_student_finds_the_colab_links_from_the_start_page_in_chromium(site):
+    """Screenshots of the start page and the student guide: test-artifacts/docs-start.png, docs-students.png."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import artifact, launch
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            tab = browser.new_page(viewport={"width": 1280, "height": 900})
+            tab.goto((site / "index.html").as_uri())
+            assert tab.locator("h1").first.inner_text().startswith("Loss and Metric")
+            tab.screenshot(path=str(artifact("docs-start.png")), full_page=True)
+            tab.locator("div.body a", has_text="Students").first.click()
+            tab.wait_for_url("**/students.html")
+            colab = tab.locator("a[href^='https://colab.research.google.com/']")
+            assert colab.count() == 3 and colab.first.is_visible()
+            assert tab.locator("pre", has_text="git clone").first.is_visible()
+            assert tab.locator("h2", has_text="Reading your feedback").is_visible()
+            tab.screenshot(path=str(artifact("docs-students.png")), full_page=True)
+        finally:
+            browser.close()
