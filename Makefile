@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # nbgrader calls `alembic` and starts the `python3` kernel from PATH: the venv's bin/ comes first.
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: venv browser sandbox demo test docs bench bench-class bench-report bench-serve bench-similarity clean
+.PHONY: venv browser sandbox hub-proxy demo test docs bench bench-class bench-report bench-serve bench-similarity clean
 
 venv: $(STAMP)
 
@@ -29,6 +29,11 @@ browser:
 sandbox:
 	bash scripts/install-debian-package.sh /usr/bin/bwrap bubblewrap "the sandbox around students' kernels"
 
+# The hub's proxy: configurable-http-proxy from npm (Debian's npm, then scripts/install-proxy.sh into .mllab/npm).
+hub-proxy:
+	bash scripts/install-debian-package.sh /usr/bin/npm npm "the course's JupyterHub (configurable-http-proxy)"
+	bash scripts/install-proxy.sh >/dev/null
+
 demo: $(STAMP) sandbox
 	$(RUN) $(BIN)/mllab demo
 	$(RUN) $(BIN)/mllab demo-round-trip loss_and_metric
@@ -36,7 +41,7 @@ demo: $(STAMP) sandbox
 # Two pytest-xdist workers: the suite is mostly real grading runs, and one run rarely keeps both cores busy.
 TEST_WORKERS ?= 2
 
-test: $(STAMP) browser sandbox
+test: $(STAMP) browser sandbox hub-proxy
 	$(RUN) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The documentation site (Sphinx + MyST, pinned in requirements.txt) into docs/_build/html, offline; warnings are errors.
