@@ -221,7 +221,7 @@ def _cell(nb, grade_id: str, path: Path):
         if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
             return cell
     raise UsageError(f"{path} has no cell with grade id {grade_id!r}: the course tools need its "
-                     f"{grade_id} cell (see the README's instructor section)")
+                     f"{grade_id} cell (see \"Made from course.toml\" in docs/instructors.md)")
 
 
 def _tag_cells_run_all_may_pass(nb, path: Path) -> None:
