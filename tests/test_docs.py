@@ -102,6 +102,40 @@ def test_the_reference_lists_every_command_of_the_parser(site):
     assert all(f"mllab {name}" in text for name in _subcommands(_parser()))
 
 
+class _Rows(HTMLParser):
+    """The text of each table row of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows:
+            self.rows[-1].append("")
+
+    def handle_data(self, data):
+        if self.rows and self.rows[-1]:
+            self.rows[-1][-1] += data
+
+
+def test_the_reference_gives_every_status_and_each_errors_own_exit_code(site):
+    import importlib
+
+    from mllab.autograde.state import STATUSES
+    from mllab.errors import MllabError
+    rows = _Rows()
+    rows.feed((site / "reference.html").read_text(encoding="utf-8"))
+    cells = [[" ".join(c.split()) for c in row] for row in rows.rows]
+    assert {row[0] for row in cells if len(row) == 2 and row[0] in STATUSES} == set(STATUSES)
+    errors = [row for row in cells if len(row) == 4 and row[0].isdigit()]
+    assert len(errors) >= 10
+    for code, name, module, _ in errors:
+        error = getattr(importlib.import_module(module), name)
+        assert issubclass(error, MllabError) and error.exit_code == int(code), (name, code)
+
+
 # ---------------------------------------------------------------- commands shown in the docs
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
