@@ -25,7 +25,6 @@ MLLAB_SERVE_ARGS     arguments of `mllab serve` (default: none, so it serves eve
 
 import os
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
@@ -95,18 +94,10 @@ def _instructor_in_the_course(spawner):
 
 c.Spawner.pre_spawn_hook = _instructor_in_the_course
 
-
-def _serve_exists() -> bool:
-    """Is `mllab serve` there (it is the lead's part of the course; the hub starts without it)?"""
-    mllab = USERS_BIN / "mllab"
-    done = subprocess.run([str(mllab), "serve", "--help"], capture_output=True, timeout=60) if mllab.exists() else None
-    return done is not None and done.returncode == 0
-
-
 # The grading service, run by the hub as the instructor (a managed service's "user": the hub becomes
 # that Unix user before it starts the command), in the course folder, restarted by the hub if it exits.
 c.JupyterHub.services = []
-if INSTRUCTOR and _serve_exists():
+if INSTRUCTOR:
     c.JupyterHub.services.append({
         "name": "mllab-grader",
         "command": [str(USERS_BIN / "mllab"), "serve", *shlex.split(os.environ.get("MLLAB_SERVE_ARGS", ""))],
