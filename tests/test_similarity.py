@@ -24,7 +24,7 @@ from mllab.similarity.sources import Cell, Source, read_sources, release_cells, 
 from tests.conftest import REPO
 
 ASSIGNMENT = "loss_and_metric"
-KINDS = ("renamed", "reordered", "small-edits")
+KINDS = ("renamed", "reordered", "small-edits", "answers")
 
 
 def _course(root: Path) -> Course:
@@ -54,7 +54,14 @@ def _score(analysis, a: str, b: str) -> float:
     return float(hits[0]) if hits else 0.0
 
 
-def test_renamed_reordered_and_edited_copies_rank_above_every_independent_pair(small_class):
+def _pair(analysis, a: str, b: str):
+    keys = [s.key for s in analysis.sources]
+    i, j = sorted((keys.index(a), keys.index(b)))
+    return analysis.pair(next(p for p, pair in enumerate(zip(analysis.scores.first, analysis.scores.second))
+                              if pair == (i, j)))
+
+
+def test_renamed_reordered_and_edited_copies_and_reworded_answers_rank_above_every_independent_pair(small_class):
     _, sources, planted, analysis = small_class
     planted_pairs = {frozenset((p.source, p.copy)) for p in planted}
     keys = [s.key for s in sources]
@@ -62,6 +69,24 @@ def test_renamed_reordered_and_edited_copies_rank_above_every_independent_pair(s
                    if frozenset((keys[i], keys[j])) not in planted_pairs]
     for pair in planted:
         assert _score(analysis, pair.source, pair.copy) > max(independent), pair.disguise
+
+
+def test_a_cell_copied_with_its_names_counts_more_than_the_same_code_under_other_names(tmp_path):
+    """Renaming hides nothing (the same code counts), but names kept as the source wrote them add to the cell's score."""
+    course = _course(tmp_path)
+    release = release_cells(course, ASSIGNMENT)
+    students = {f"s{i}": independent_cells(release, random.Random(f"named{i}")) for i in range(10)}
+    source = students["s0"]
+    copied = disguised(source, students["s1"], "renamed", release, random.Random(3))
+    gid = max((g for g in source if release[g][0] == "code" and copied[g] != source[g]), key=lambda g: len(source[g]))
+    renamed = copied[gid]
+    students["s1"] = {**students["s1"], gid: source[gid]}
+    students["s2"] = {**students["s2"], gid: renamed}
+    write_class(course.submitted, _release_nb(), students)
+    analysis = analyse(read_sources(course, ASSIGNMENT))
+    score = {copier: next(m.score for m in _pair(analysis, "s0", copier).matches if m.grade_id == gid)
+             for copier in ("s1", "s2")}
+    assert 0 < score["s2"] < score["s1"]
 
 
 SHORT = ("mse_mae_own", "mse_mae_lib", "ce_lib", "cosine_lib")  # cells whose solutions are one line each

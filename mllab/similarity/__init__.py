@@ -11,7 +11,8 @@ needs node and 455 MB of tree-sitter grammars compiled at install (two minutes h
 pure-Python wheel. So the project keeps copydetect's robust winnowing
 and adds what a notebook course needs: tokens that keep the library calls (:mod:`.tokens`), stable
 k-gram hashes (:mod:`.fingerprints`), the release's lines left out (:mod:`.sources`), and fingerprints
-weighted by how many students share them, cell by cell (:mod:`.scoring`).
+weighted by how many students share them, cell by cell, a cell copied with its own names counting
+more than the same code renamed (:mod:`.scoring`).
 
 Modules: sources (what is read), tokens, fingerprints, scoring, passages (what is highlighted),
 analysis (pairs), page and report (the HTML page and the CSV); evaluation, eval_solutions and

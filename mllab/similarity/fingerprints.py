@@ -9,6 +9,9 @@ hashes use Python's ``hash()``, which is salted per process, so the same class w
 differently on each run. Our k-gram hashes are a polynomial over each token's BLAKE2b digest: the
 same notebooks always give the same fingerprints and scores.
 
+Code cells get a second set, the same k-grams and statements with the names the student bound
+spelled as written (``named``): a copy that kept the names shares these too (see scoring).
+
 A fingerprint is keyed by the cell it comes from (its ``grade_id``): code shared across two
 different tasks does not count.
 """
@@ -50,6 +53,7 @@ class CellPrint:
     tokens: tuple[Token, ...]
     codes: np.ndarray  # token_code of each token (uint64)
     hashes: frozenset[int]  # the fingerprints: winnowed k-gram hashes (and statement hashes for code)
+    named: frozenset[int] = frozenset()  # code: the same fingerprints of the tokens with the student's own names kept
 
 
 def all_kgram_hashes(codes: np.ndarray, k: int) -> np.ndarray:
@@ -70,8 +74,15 @@ def cell_print(kind: str, text: str, skip_lines: frozenset[int]) -> CellPrint:
     hashes = all_kgram_hashes(codes, K[kind])
     if kind != "code":
         return CellPrint(kind, text, tokens, codes, frozenset(int(h) for h in hashes))
-    selected = winnow(hashes, WINDOW[kind], remove_duplicates=True)[0] if len(hashes) else hashes
-    return CellPrint(kind, text, tokens, codes, frozenset(int(h) for h in selected) | statement_hashes(tokens, codes))
+    named = np.array([token_code(text[t.start:t.end] if t.text == "V" else t.text) for t in tokens], dtype=np.uint64)
+    return CellPrint(kind, text, tokens, codes, code_fingerprints(tokens, codes), code_fingerprints(tokens, named))
+
+
+def code_fingerprints(tokens: tuple[Token, ...], codes: np.ndarray) -> frozenset[int]:
+    """The winnowed k-grams and the statements of a code cell's token codes."""
+    hashes = all_kgram_hashes(codes, K["code"])
+    selected = winnow(hashes, WINDOW["code"], remove_duplicates=True)[0] if len(hashes) else hashes
+    return frozenset(int(h) for h in selected) | statement_hashes(tokens, codes)
 
 
 def statements(tokens: tuple[Token, ...]) -> list[tuple[int, int]]:

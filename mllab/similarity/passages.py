@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mllab.similarity.fingerprints import K, CellPrint, all_kgram_hashes
-from mllab.similarity.scoring import MIN_FINGERPRINTS
+from mllab.similarity.scoring import MIN_FINGERPRINTS, NAMED
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,12 @@ def _spans(cell: CellPrint, runs: list[tuple[int, int]]) -> tuple[tuple[int, int
     return tuple(spans)
 
 
+def _shared(gid: str, a: frozenset[int], b: frozenset[int], kind: str, weights: dict[tuple[str, int], float]) -> float:
+    """The weight two cells' fingerprints share over the smaller cell's number of them (see scoring)."""
+    weight = sum(weights.get((gid, h), 0.0) for h in a & b)
+    return min(weight / max(min(len(a), len(b)), MIN_FINGERPRINTS[kind]), 1.0)
+
+
 def cell_match(gid: str, a: CellPrint, b: CellPrint, weights: dict[tuple[str, int], float]) -> CellMatch | None:
     """The shared passages of one cell of two students; None when they share no k-gram there."""
     k = K[a.kind]
@@ -69,8 +75,8 @@ def cell_match(gid: str, a: CellPrint, b: CellPrint, weights: dict[tuple[str, in
         return None
     runs_a = _runs(_covered(hashes_a, common, k, len(a.tokens)))
     runs_b = _runs(_covered(hashes_b, common, k, len(b.tokens)))
-    weight = sum(weights.get((gid, h), 0.0) for h in a.hashes & b.hashes)
-    score = min(weight / max(min(len(a.hashes), len(b.hashes)), MIN_FINGERPRINTS[a.kind]), 1.0)
+    score = max(_shared(gid, a.hashes, b.hashes, a.kind, weights),
+                NAMED * _shared(gid, a.named, b.named, a.kind, weights) if a.kind == "code" else 0.0)
     longest = max(last - first + 1 for first, last in runs_a)
     return CellMatch(gid, a.kind, _spans(a, runs_a), _spans(b, runs_b), longest, score)
 

@@ -5,12 +5,20 @@ number ``df`` of students (this class and the earlier folders, ``N`` in all) who
 ``log(N / df) / log(N / 2)``, between 0 and 1. A passage only two students share weighs 1; one that a
 tenth of a class of 300 shares weighs 0.46; code that most solutions of a task need weighs almost
 nothing. In written answers, which share more by nature (the same lecture, the same terms), the
-weight is squared (0.46 becomes 0.21).
+weight is raised to the power 1.5 (0.46 becomes 0.31; squared, reworded answer copies fell below the
+most alike honest code, bench/bench_similarity.py).
 
 Cell score. Per cell, the weight the two share there divided by the number of fingerprints of the
 smaller of their two cells, and by at least MIN_FINGERPRINTS (about three lines of code, or 15
 words): 1 when all of it is shared and found nowhere else; low when what they share is what many
 write, or is short. A one-line solution shared whole counts at most a fifth of a cell.
+
+Names kept. A code cell is scored twice: on its fingerprints with the student's own names read as
+``V`` (a renamed copy keeps these) and on the same fingerprints with the names as written
+(:attr:`CellPrint.named`); its score is the higher of the first and NAMED (0.8) times the second. Two
+honest students who wrote the same common code under different names share only the first; a cell
+copied as it is shares both, and its named fingerprints are rarer. (Partial copies, a third of the
+cells copied whole, went from the top 5.8 % of pairs to the top 0.1 %; measured in the README.)
 
 Pair score. The mean cell score over the code cells both filled in, and the same over the written
 answers (each at least half the median student's number of such cells); the pair's score is the
@@ -32,7 +40,8 @@ from mllab.similarity.fingerprints import CellPrint
 # sentence of 15 words: a shorter solution, shared whole, is likely to be alike by nature.
 MIN_FINGERPRINTS = {"code": 16, "markdown": 15}
 KINDS = ("code", "markdown")
-POWER = {"code": 1, "markdown": 2}  # written answers: weights squared
+POWER = {"code": 1, "markdown": 1.5}  # written answers: weights to the power 1.5
+NAMED = 0.8  # a code cell's score from the fingerprints with the student's own names counts this much
 MIN_CLASS = 10
 MIN_CELLS_SHARE = 0.5  # a pair's denominator is at least this share of the median number of filled-in cells
 
@@ -60,13 +69,17 @@ def weight(df: np.ndarray, sources: int) -> np.ndarray:
     return (np.log(sources / np.maximum(df, 2)) / np.log(sources / 2)).clip(0, 1)
 
 
-def _cell_matrices(prints: list[dict[str, CellPrint]]) -> dict[str, tuple[sparse.csr_matrix, list[int]]]:
-    """Per grade_id: sources × that cell's fingerprints (1 where the source's cell has it), and the hashes."""
+def _cell_matrices(prints: list[dict[str, CellPrint]], named: bool = False
+                   ) -> dict[str, tuple[sparse.csr_matrix, list[int]]]:
+    """Per grade_id: sources × that cell's fingerprints (1 where the source's cell has it), and the hashes;
+    with ``named``, the fingerprints with the student's own names (code cells only)."""
     entries: dict[str, tuple[list[int], list[int], dict[int, int]]] = defaultdict(lambda: ([], [], {}))
     for row, cells in enumerate(prints):
         for gid, cell in cells.items():
+            if named and cell.kind != "code":
+                continue
             rows, cols, columns = entries[gid]
-            for value in cell.hashes:
+            for value in (cell.named if named else cell.hashes):
                 rows.append(row)
                 cols.append(columns.setdefault(value, len(columns)))
     return {gid: (sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(prints), len(columns))),
@@ -93,10 +106,16 @@ def score_pairs(prints: list[dict[str, CellPrint]], earlier: list[bool]) -> Scor
     totals = {kind: sparse.csr_matrix((n, n)) for kind in KINDS}
     weights: dict[tuple[str, int], float] = {}
     kinds = {gid: cell.kind for cells in prints for gid, cell in cells.items()}
+    named = _cell_matrices(prints, named=True)
     for gid, (matrix, hashes) in _cell_matrices(prints).items():
         cell_scores, cell_weights = _cell_scores(matrix, n, kinds[gid])
-        totals[kinds[gid]] = totals[kinds[gid]] + cell_scores.tocsr()
+        cell_scores = cell_scores.tocsr()
         weights.update({(gid, h): float(w) for h, w in zip(hashes, cell_weights) if w > 0})
+        if gid in named:
+            named_scores, named_weights = _cell_scores(named[gid][0], n, "code")
+            cell_scores = cell_scores.maximum(NAMED * named_scores.tocsr())
+            weights.update({(gid, h): float(w) for h, w in zip(named[gid][1], named_weights) if w > 0})
+        totals[kinds[gid]] = totals[kinds[gid]] + cell_scores
     by_kind = {kind: _mean_over_cells(totals[kind], prints, kind) for kind in KINDS}
     pairs = (by_kind["code"] + by_kind["markdown"]).tocoo()  # every pair sharing something
     code = by_kind["code"].toarray()[pairs.row, pairs.col]

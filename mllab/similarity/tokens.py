@@ -9,7 +9,8 @@ student picks is what tells two correct solutions apart. String literals are kep
 
 Written answers: lower-case words; punctuation and formatting do not count.
 
-Each token keeps its character span in the cell, for highlighting the shared passages.
+Each token keeps its character span in the cell, for highlighting the shared passages (and for
+reading the names as written: :mod:`mllab.similarity.fingerprints` fingerprints those too).
 """
 
 from __future__ import annotations
