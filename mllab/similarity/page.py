@@ -33,10 +33,13 @@ HOW = ("<p><b>How the score is made.</b> Only the solution cells count: the code
        "are left out; locked cells and outputs are never read. Code is read as tokens: comments, docstrings, layout "
        "and the names a student chose do not count, the library calls do. Every run of 12 tokens (4 words in an "
        "answer) and every statement is a fingerprint, and each weighs less the more students share it "
-       "(log(N / students with it) / log(N / 2); squared for answers): a passage only two students share weighs 1, "
+       "(log(N / students with it) / log(N / 2); to the power 1.5 for answers): a passage only two students share "
+       "weighs 1, "
        "the one-line solution of a short task, which many write alike, almost nothing. Per cell, the weight the pair "
        "shares is divided by the size of the smaller of its two cells (at least about three lines), so a shared "
-       "one-liner counts little. The score is the mean of these cell scores over the code cells both filled in, or "
+       "one-liner counts little. A code cell is scored a second time with the names as the student wrote them, "
+       "and counts the higher of the two (that one times 0.8): a cell copied names and all counts more than the same "
+       "code renamed. The score is the mean of these cell scores over the code cells both filled in, or "
        "over the answers, whichever is higher: from 0 to 1. A copy shares in nearly every cell; honest students "
        "share a few cells by chance.</p>")
 
