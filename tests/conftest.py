@@ -41,13 +41,16 @@ SANDBOX_UIDS = range(FIRST_UID + 100 * WORKER, FIRST_UID + 100 * (WORKER + 1))
 # "demo" holds every test of the session's demo run (and the solved release it grades), so that
 # run is made once; the lane "grading" holds the other big grading runs. Put a new module where
 # the two stay about even (on 2026-12-03 the sums of their test times were 1250 s and 1260 s,
-# measured with `--durations=0` while both ran; the slowest: the Dask tests, 390 s). The
+# measured with `--durations=0` while both ran; the slowest: the Dask tests, 390 s). On 2026-12-06
+# the grading service's scenario (about 250-360 s) went to the demo lane, the hub's tests (one hub
+# for both modules) and the exchange's permissions to the grading lane. The
 # custom_losses class run goes with the grading lane, the beyond_basics one with the demo lane.
 GRADING_LANE = {"test_hostile_class", "test_broken_class", "test_intake", "test_report", "test_cli",
                 "test_warm_kernel", "test_sandbox", "test_judge", "test_data", "test_values",
                 "test_forbidden_calls", "test_checks_on_alternatives", "test_hidden_check_counts",
                 "test_dask_autograde", "test_deadlines", "test_lms_export", "test_browser_assignments_tab",
-                "test_instructor_notebook", "test_checks_beyond_basics", "test_checks_custom_losses"}
+                "test_instructor_notebook", "test_checks_beyond_basics", "test_checks_custom_losses",
+                "test_hub", "test_hub_browser", "test_exchange_permissions"}
 SHARED_RUNS = {"demo_run", "solved_run"}
 
 

@@ -103,7 +103,10 @@ def test_no_attack_scores_above_its_honest_base(hostile_run, case):
     assert scores[case] <= scores[honest_base(case)], outcomes[case]
 
 
-@pytest.mark.parametrize("case", ["patch_math_isclose", "patch_grading_helpers", "input_transformer",
+# patch_math_isclose fooled the test cell's own check until the cell got its visible check (issue 29):
+# that check compares with torch and catches the summed MSE in the kernel, so the cheat earns nothing
+# there any more and is plain "graded" (test_no_attack_scores_above_its_honest_base still holds it).
+@pytest.mark.parametrize("case", ["patch_grading_helpers", "input_transformer",
                                   "skip_execution_tags"])
 def test_a_cheat_that_fooled_the_notebooks_own_check_is_reported_as_tampered(hostile_run, case):
     _, outcomes, *_ = hostile_run

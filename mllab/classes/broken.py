@@ -116,8 +116,11 @@ CASES = (
                _with_cell("import os\nos._exit(3)")),
     BrokenCase("segfault", "a cell that dereferences a null pointer", "kernel-died", "before",
                _with_cell("import ctypes\nctypes.string_at(0)")),
+    # np.empty reserves the address space the kernel's limit counts without writing a page, so the
+    # bomb reaches the limit in milliseconds on any machine (np.ones could hit the 10 s cell limit
+    # first on a busy one, and then leave later cells enough memory to pass).
     BrokenCase("memory_bomb", "a cell that keeps allocating 400 MB blocks and keeps them", "memory", "before",
-               _with_cell("import numpy as np\nblocks = []\nwhile True:\n    blocks.append(np.ones(50_000_000))")),
+               _with_cell("import numpy as np\nblocks = []\nwhile True:\n    blocks.append(np.empty(50_000_000))")),
     BrokenCase("huge_output", "a cell printing 50 MB", "repaired", "all", _with_cell('print("x" * 50_000_000)')),
     BrokenCase("unstoppable", "a loop that ignores interrupts", "timeout", "before",
                _with_cell("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass")),
