@@ -131,6 +131,20 @@ def _set(course, table: str, key: str, value: str) -> None:
     partial.replace(path)  # as an editor saves it: the service never reads half a file
 
 
+def _policy(course, value: str, service: subprocess.Popen) -> None:
+    """Set the policy, and wait until the service says it is in force (it rereads course.toml a
+    second after the file last changed)."""
+    _set(course, "serve", "feedback_before_deadline", f'"{value}"')
+    _wait(f"the {value} policy in force", lambda: _status_field(course, "policy") == value, service)
+
+
+def _status_field(course, name: str):
+    try:
+        return json.loads((course.root / ".mllab" / "serve" / "status.json").read_text(encoding="utf-8")).get(name)
+    except (OSError, ValueError):
+        return None
+
+
 def _student(course, exchange: Path, folder: Path, student_id: str) -> ExchangeStudent:
     student = ExchangeStudent(student_id, folder / "homes" / student_id, exchange, COURSE_ID)
     student.fetch(ASSIGNMENT)
@@ -202,7 +216,7 @@ def served(tmp_path_factory) -> Served:
         result.collect_busy = _mllab(course, exchange, "collect-and-grade", ASSIGNMENT)
         _worker_killed_mid_grading(course, exchange, folder, students, service)
         _policy_students(course, exchange, folder, students, service)
-        _set(course, "serve", "feedback_before_deadline", '"tasks"')
+        _policy(course, "tasks", service)
         eager = students["ssim_added_reshape"]
         for _ in range(2):  # the second and third hand-in: the limit is 2 graded feedbacks
             eager.submit(ASSIGNMENT)
@@ -226,11 +240,8 @@ def served(tmp_path_factory) -> Served:
 
 def _in_progress_for(course, student: str) -> float:
     """How long the service has been grading ``student`` (0 when it is not), from its status file."""
-    try:
-        status = json.loads((course.root / ".mllab" / "serve" / "status.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0.0
-    return max([time.time() - j["since"] for j in status["in_progress"] if j["student"] == student] or [0.0])
+    running = _status_field(course, "in_progress") or []
+    return max([time.time() - j["since"] for j in running if j["student"] == student] or [0.0])
 
 
 def _worker_killed_mid_grading(course, exchange, folder, students, service) -> None:
@@ -248,12 +259,12 @@ def _worker_killed_mid_grading(course, exchange, folder, students, service) -> N
 
 
 def _policy_students(course, exchange, folder, students, service) -> None:
-    _set(course, "serve", "feedback_before_deadline", '"full"')
+    _policy(course, "full", service)
     full = students["roc_swapped_dice_iou"] = _student(course, exchange, folder, "roc_swapped_dice_iou")
     _works(course, full, "roc_swapped_dice_iou")
     full.submit(ASSIGNMENT)
     _wait("the hand-in under the full policy", lambda: _done(course, full), service)
-    _set(course, "serve", "feedback_before_deadline", '"none"')
+    _policy(course, "none", service)
     quiet = students["cosine_wrong_axis_roc_strict"] = _student(course, exchange, folder, "cosine_wrong_axis_roc_strict")
     _works(course, quiet, "cosine_wrong_axis_roc_strict")
     quiet.submit(ASSIGNMENT)
@@ -386,5 +397,6 @@ def test_the_grades_equal_those_of_a_class_run_on_the_same_notebooks(served):
 
 def test_the_status_says_what_the_service_did_and_sigterm_stops_it_cleanly(served):
     assert "running" in served.status and "queue: 0 waiting" in served.status and "last graded" in served.status
+    assert "policy in force: feedback before the deadline tasks, at most 2 graded feedbacks" in served.status
     assert served.stopped == 0
     assert served.left_after_stop == []

@@ -318,7 +318,8 @@ class Service:
         running = [{"student": s, "assignment": a, "since": job.started}
                    for (a, s), job in self.graders.running.items()]
         write_status(self.course, {"assignments": list(self.assignments), "in_progress": running,
-                                   "workers_ready": self.graders.warm,
+                                   "workers_ready": self.graders.warm, "policy": self.policy.feedback,
+                                   "feedback_limit": self.policy.limit,
                                    "queued": sum(r.state == "waiting" for r in rows) - len(running),
                                    "deferred": sum(r.state == "deferred" for r in rows), "graded": self.graded,
                                    "errors": self.errors, "last": self.last})

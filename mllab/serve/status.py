@@ -62,6 +62,8 @@ def status_text(course: Course) -> str:
              f"{_ago(now - status['updated'])})" if _alive(status["pid"]) else
              f"NOT running (pid {status['pid']} has ended; last update {_ago(now - status['updated'])})")
     lines = [f"grading service: {state}",
+             f"policy in force: feedback before the deadline {status.get('policy')}, at most "
+             f"{status.get('feedback_limit') or 'unlimited'} graded feedbacks per window (course.toml [serve])",
              f"queue: {status['queued']} waiting, {status['deferred']} kept past the feedback limit",
              f"workers ready: {status.get('workers_ready', 0)}; in progress: {len(status['in_progress'])}"]
     lines += [f"  {j['student']} {j['assignment']} (for {now - j['since']:.0f} s)" for j in status["in_progress"]]
