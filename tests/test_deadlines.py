@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,9 +30,12 @@ HEADER = "student_id,assignment,extra_days,new_deadline,reason\n"
 
 
 def _with_deadline(course, value: str = DEADLINE):
-    text = (course.root / "course.toml").read_text(encoding="utf-8")
-    (course.root / "course.toml").write_text(text.split("[deadlines]")[0] + f"[deadlines]\n{ASSIGNMENT} = {value}\n",
-                                             encoding="utf-8")
+    """``value`` as the due date of ASSIGNMENT in the course's course.toml."""
+    path = course.root / "course.toml"
+    text, count = re.subn(rf"^(\[assignments\.{ASSIGNMENT}\]\n)due = .*$", lambda m: f"{m.group(1)}due = {value}",
+                          path.read_text(encoding="utf-8"), count=1, flags=re.M)
+    assert count == 1, "the table of ASSIGNMENT starts with its due date"
+    path.write_text(text, encoding="utf-8")
 
 
 def _mllab(course, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -123,7 +123,7 @@ def _set(course, table: str, key: str, value: str) -> None:
     """Set ``key = value`` in the ``[table]`` of the course's course.toml (the service rereads it)."""
     path = course.root / "course.toml"
     text = path.read_text(encoding="utf-8")
-    block = re.search(rf"^\[{table}\]\n(.*?)(?=^\[|\Z)", text, re.S | re.M)
+    block = re.search(rf"^\[{re.escape(table)}\]\n(.*?)(?=^\[|\Z)", text, re.S | re.M)
     body = re.sub(rf"^{key} = .*\n", "", block.group(1), flags=re.M)
     text = text[:block.start(1)] + f"{key} = {value}\n" + body + text[block.end(1):]
     partial = path.with_suffix(".partial")
@@ -277,7 +277,7 @@ def _deadline(course, exchange, students, service) -> None:
         "student_id,assignment,extra_days,new_deadline,reason\ncosine_wrong_axis_roc_strict,loss_and_metric,1,,ill\n",
         encoding="utf-8")
     due = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=3)
-    _set(course, "deadlines", ASSIGNMENT, due.isoformat(timespec="seconds"))
+    _set(course, f"assignments.{ASSIGNMENT}", "due", due.isoformat(timespec="seconds"))
     on_time = set(students) - {"cosine_wrong_axis_roc_strict"}
     _wait("the final feedback of every student past the deadline", lambda: on_time <= _finals(course), service)
     late = students["macro_as_precision"]

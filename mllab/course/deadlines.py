@@ -1,10 +1,11 @@
 """When each assignment is due, and the extensions some students were granted.
 
-The deadlines live in ``course.toml`` (one place; ``mllab release`` and ``mllab autograde`` copy
-them into the gradebook's ``duedate``, where nbgrader's late-penalty step reads them)::
+The deadlines live in ``course.toml``, as ``due`` in each assignment's table (one place; ``mllab
+release`` and ``mllab autograde`` copy them into the gradebook's ``duedate``, where nbgrader's
+late-penalty step reads them)::
 
-    [deadlines]
-    loss_and_metric = 2026-12-14T23:59:00+01:00
+    [assignments.loss_and_metric]
+    due = 2026-12-14T23:59:00+01:00
 
 Extensions live in ``extensions.csv`` beside it, one row per student and assignment, written by
 the instructor: ``student_id,assignment,extra_days,new_deadline,reason`` with exactly one of
@@ -16,45 +17,26 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from mllab.course.assignments import declared, with_offset
 from mllab.errors import UsageError
 
-CONFIG_FILE = "course.toml"
 EXTENSIONS_FILE = "extensions.csv"
 EXTENSION_COLUMNS = ("student_id", "assignment", "extra_days", "new_deadline", "reason")
-EXAMPLE_DEADLINE = "2026-12-14T23:59:00+01:00"
 
 
 def _aware(value, where: str) -> dt.datetime:
     """A date and time with its UTC offset (a TOML datetime or an ISO 8601 string), in UTC."""
-    return _with_offset(value, where).astimezone(dt.timezone.utc)
-
-
-def _with_offset(value, where: str) -> dt.datetime:
-    """A date and time with its UTC offset, as written."""
-    try:
-        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).strip())
-    except ValueError:
-        raise UsageError(f"{where}: {value!r} is not a date and time; write it like {EXAMPLE_DEADLINE}") from None
-    if moment.tzinfo is None:
-        raise UsageError(f"{where}: {value!r} has no UTC offset, so it would mean a different moment on every "
-                         f"machine; write it like {EXAMPLE_DEADLINE}")
-    return moment
+    return with_offset(value, where).astimezone(dt.timezone.utc)
 
 
 def deadlines(root: Path, *, as_written: bool = False) -> dict[str, dt.datetime]:
-    """Each assignment's deadline from the ``[deadlines]`` table of course.toml: in UTC, or with
+    """Each declared assignment's deadline (``due`` in its table of course.toml): in UTC, or with
     the offset the instructor wrote (``as_written``, for the students' notebook header)."""
-    path = root / CONFIG_FILE
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("deadlines", {})
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from None
-    read = _with_offset if as_written else _aware
-    return {name: read(value, f"{path} [deadlines] {name}") for name, value in table.items()}
+    due = {name: a.due for name, a in declared(root).items() if a.due is not None}
+    return due if as_written else {name: moment.astimezone(dt.timezone.utc) for name, moment in due.items()}
 
 
 def header_line(root: Path, assignment: str) -> str | None:
@@ -94,7 +76,8 @@ def _extension(row: dict, where: str, due: dt.datetime | None) -> Extension:
         except ValueError:
             raise UsageError(f"{where}: extra_days {days!r} is not a number of days (e.g. 3 or 0.5)") from None
     elif due is None:
-        raise UsageError(f"{where}: new_deadline needs the assignment's deadline in course.toml [deadlines]")
+        raise UsageError(f"{where}: new_deadline needs the assignment's deadline in course.toml "
+                         f"(due in [assignments.{row['assignment'].strip()}])")
     else:
         extra = _aware(until, where) - due
     if extra < dt.timedelta(0):
