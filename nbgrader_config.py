@@ -21,7 +21,7 @@ if os.environ.get("MLLAB_DB_URL"):
 # same folder in the students' system-wide nbgrader_config.py.
 c.Exchange.root = os.environ.get("MLLAB_EXCHANGE") or str(COURSE_ROOT / ".mllab" / "exchange")
 
-# Late work: each assignment's deadline is in course.toml [deadlines], extensions in extensions.csv.
+# Late work: each assignment's deadline is `due` in its table of course.toml, extensions in extensions.csv.
 # The rule: 10 % of the score per started day late, nothing after 7 days.
 from mllab.course.late_penalty import PercentPerStartedDay  # noqa: E402
 

@@ -22,7 +22,8 @@ from nbclient import NotebookClient
 
 from mllab.course import nbgrader_steps as steps
 from mllab.classes.demo import write_demo_class
-from mllab.course.paths import ASSIGNMENTS, copy_course, find_course_root
+from mllab.course.assignments import assignment_names
+from mllab.course.paths import copy_course, find_course_root
 
 ASSIGNMENT = "loss_and_metric"
 REPEATS = 3
@@ -60,7 +61,7 @@ def main() -> None:
         figures = {
             "kernel start + imports (torch, torchmetrics, …)": _median(lambda: _execute(_imports_only(Path(tmp)))),
             **{f"instructor notebook {a}, top to bottom (nbclient)": _median(lambda a=a: _execute(course.source_notebook(a)))
-               for a in ASSIGNMENTS},
+               for a in assignment_names(course.root)},
             "plain `nbgrader autograde`, one submission": _median(lambda: steps.autograde(course, ASSIGNMENT, "perfect")),
         }
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from mllab.errors import MllabError
-from mllab.course.paths import ASSIGNMENTS, Course, check_assignment, find_course_root
+from mllab.course.paths import Course, check_assignment, check_assignments, find_course_root
 
 
 def _where_to_grade(command: argparse.ArgumentParser) -> None:
@@ -26,12 +26,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mllab", description="Tools of the Loss and Metric lab course.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser("demo", help="release, demo class, autograde, feedback and grades for the demo class")
-    demo.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS), metavar="ASSIGNMENT")
+    demo.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                      help="the assignments (default: every one course.toml declares)")
     release = sub.add_parser("release", help="generate the student release with nbgrader")
     release.add_argument("assignment")
     round_demo = sub.add_parser("demo-round-trip", help="the demo class through nbgrader's exchange, in a scratch "
                                 "copy of the course: hand out, fetch, submit, collect, grade, feedback, export")
-    round_demo.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS), metavar="ASSIGNMENT")
+    round_demo.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                            help="the assignments (default: every one course.toml declares)")
     demo_class = sub.add_parser("demo-class", help="write the demo submissions into submitted/")
     demo_class.add_argument("assignment")
     grade = sub.add_parser("autograde", help="autograde every submission in parallel (resumable)")
@@ -89,14 +91,14 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace, course: Course) -> None:
     if args.command == "demo":
         from mllab.demo import run_demo
-        run_demo(course, tuple(check_assignment(course, a) for a in args.assignments))
+        run_demo(course, check_assignments(course, args.assignments))
     elif args.command == "release":
         from mllab.course.nbgrader_steps import generate_release
         release, refreshed = generate_release(course, check_assignment(course, args.assignment))
         print("\n".join([*(f"refreshed {path} from course.toml and data/" for path in refreshed), str(release)]))
     elif args.command == "demo-round-trip":
         from mllab.round_trip import demo_round_trip
-        demo_round_trip(course, tuple(check_assignment(course, a) for a in args.assignments))
+        demo_round_trip(course, check_assignments(course, args.assignments))
     elif args.command == "demo-class":
         from mllab.classes.demo import write_demo_class
         print("\n".join(write_demo_class(course, check_assignment(course, args.assignment))))

@@ -116,7 +116,7 @@ def demo_round_trip(course: Course, assignments: tuple[str, ...], *, say: Callab
 
 def _students_hand_in(course: Course, assignment: str, homes, folder, say) -> list[ExchangeStudent]:
     students = []
-    for demo in demo_class(assignment):
+    for demo in demo_class(course, assignment):
         student = ExchangeStudent(demo.student_id, homes / demo.student_id, folder, course_id(course))
         student.fetch(assignment)
         student.work(course.source_notebook(assignment), assignment, demo)

@@ -192,7 +192,7 @@ def _class_run(course: Course, assignment: str, solved) -> DemoRun:
     nbformat.write(colab_roundtrip(solved), colab / f"{assignment}.ipynb")
     printed: list[str] = []
     run_demo(course, (assignment,), say=printed.append)
-    students = [s.student_id for s in demo_class(assignment)] + [s.student_id for s in corpus] + [COLAB_STUDENT]
+    students = [s.student_id for s in demo_class(course, assignment)] + [s.student_id for s in corpus] + [COLAB_STUDENT]
     scores = {s.student: s for s in assignment_scores(course, assignment)}
     return DemoRun(course, students, scores, printed, assignment)
 

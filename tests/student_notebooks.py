@@ -29,6 +29,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 from mllab.classes.demo import demo_class, submission
+from mllab.course.paths import Course
 from tests.conftest import ASSIGNMENT, REPO
 
 
@@ -36,7 +37,7 @@ def solved_release(source: Path = REPO / "source", release: Path = REPO / "relea
     """The committed release with every solution of the instructor notebook filled in."""
     source_nb = nbformat.read(source / assignment / f"{assignment}.ipynb", as_version=4)
     release_nb = nbformat.read(release / assignment / f"{assignment}.ipynb", as_version=4)
-    perfect = next(s for s in demo_class(assignment) if s.student_id == "perfect")
+    perfect = next(s for s in demo_class(Course(REPO), assignment) if s.student_id == "perfect")
     return submission(source_nb, release_nb, perfect)
 
 

@@ -157,7 +157,7 @@ def test_the_formgrader_lists_the_assignment_with_every_submission(formgrader, d
 
 def test_the_formgrader_lists_each_demo_student_with_the_gradebook_score(formgrader, demo_run):
     listed = {cells[1]: cells for cells in map(_cells, formgrader["submissions"])}
-    for student in demo_class(ASSIGNMENT):
+    for student in demo_class(demo_run.course, ASSIGNMENT):
         assert student.student_id in listed, student.student_id
         score = demo_run.scores[student.student_id].auto_score
         assert f"{score:g} / 110" in listed[student.student_id], listed[student.student_id]

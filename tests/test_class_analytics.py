@@ -17,6 +17,7 @@ from playwright.sync_api import sync_playwright
 from mllab.autograde.judge import hidden_call
 from mllab.classes.demo import CUSTOM_LOSSES, demo_class, write_submissions
 from mllab.cli import main
+from mllab.course.assignments import assignment_names
 from mllab.course.paths import Course
 from mllab.errors import UsageError
 from mllab.report.course_view import collect_course
@@ -24,14 +25,15 @@ from mllab.report.class_report import collect
 from mllab.report.item_statistics import item_statistics
 from mllab.report.write import write_report
 from tests.browser import artifact, launch
+from tests.conftest import REPO
 
-ASSIGNMENTS = ("loss_and_metric", "custom_losses", "beyond_basics")
+COURSE_ASSIGNMENTS = assignment_names(REPO)
 
 
-@pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
+@pytest.mark.parametrize("class_run", COURSE_ASSIGNMENTS, indirect=True)
 def test_every_demo_students_planted_mistakes_are_counted_under_their_ids(class_run):
     report = collect(class_run.course, class_run.assignment)
-    demo = demo_class(class_run.assignment)
+    demo = demo_class(class_run.course, class_run.assignment)
     counted = {m.mistake_id: set(m.students) for m in report.mistakes}
     for student in demo:
         made = {mistake_id for mistake_id, students in counted.items() if student.student_id in students}
@@ -42,7 +44,7 @@ def test_every_demo_students_planted_mistakes_are_counted_under_their_ids(class_
     assert not report.without_findings
 
 
-@pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
+@pytest.mark.parametrize("class_run", COURSE_ASSIGNMENTS, indirect=True)
 def test_the_findings_live_in_the_autograded_notebooks_metadata_for_every_test_cell(class_run):
     nb = class_run.autograded("perfect")
     findings = nb.metadata["mllab"]["findings"]

@@ -16,10 +16,10 @@ import nbformat
 import pytest
 
 from mllab.autograde.state import load_outcomes
-from mllab.course.paths import ASSIGNMENTS
-from tests.conftest import COLAB_STUDENT, TITLES, page_text
+from mllab.course.assignments import assignment_names
+from tests.conftest import COLAB_STUDENT, REPO, TITLES, page_text
 
-every_class = pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
+every_class = pytest.mark.parametrize("class_run", assignment_names(REPO), indirect=True)
 
 
 def _submitted(class_run):

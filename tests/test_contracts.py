@@ -21,9 +21,9 @@ import torchmetrics
 
 from mllab.checks.contracts import Contract, contracts, docstring, violations
 from mllab.classes.demo import solution_text
-from mllab.course.paths import ASSIGNMENTS
+from mllab.course.assignments import assignment_names
 from mllab.grading import scoring
-from tests.conftest import CORPORA
+from tests.conftest import CORPORA, REPO
 
 
 def _graded_cells(repo, assignment):
@@ -40,7 +40,7 @@ def _name(function) -> str:
     return getattr(function, "__name__", type(function).__name__)
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
+@pytest.fixture(scope="module", params=assignment_names(REPO))
 def observed(request, repo):
     """(assignment, {function name: [(args, kwargs), ...]}) for every call the hidden checks make."""
     assignment = request.param
@@ -86,7 +86,7 @@ def test_every_input_a_hidden_check_feeds_keeps_the_contract(observed):
     assert sorted(set(broken)) == []
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names(REPO))
 def test_every_stated_edge_case_is_broken_by_a_corpus_mistake_named_by_its_case(assignment):
     corpus = CORPORA[assignment]
     messages = [m.message for m in corpus.MISTAKES + getattr(corpus, "EDGE_MISTAKES", []) if m.is_mistake]
@@ -95,7 +95,7 @@ def test_every_stated_edge_case_is_broken_by_a_corpus_mistake_named_by_its_case(
     assert unexercised == []
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names(REPO))
 def test_the_release_shows_each_contract_as_the_stubs_docstring(repo, assignment):
     release = nbformat.read(repo.release_notebook(assignment), as_version=4)
     sources = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in release.cells}

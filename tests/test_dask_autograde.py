@@ -178,7 +178,7 @@ def test_a_coordinator_killed_midway_is_rerun_for_the_missing_students_only(tmp_
 def test_the_grading_service_grades_a_hand_in_on_the_cluster_as_the_local_pool_does(tmp_path, cluster, baseline):
     """`mllab serve --scheduler`: a student hands in through nbgrader's exchange; the service grades it
     on the Dask workers, cell for cell as the local pool does, and releases the student's feedback."""
-    from mllab.classes.demo import DEMO_CLASSES
+    from mllab.classes.demo import demo_class
     from mllab.classes.exchange_students import ExchangeStudent
     from mllab.course.exchange import EXCHANGE_VARIABLE
 
@@ -189,7 +189,7 @@ def test_the_grading_service_grades_a_hand_in_on_the_cluster_as_the_local_pool_d
     student = ExchangeStudent("macro_as_precision", tmp_path / "home", exchange, "loss_and_metric_lab")
     student.fetch(ASSIGNMENT)
     student.work(course.source_notebook(ASSIGNMENT), ASSIGNMENT,
-                 next(s for s in DEMO_CLASSES[ASSIGNMENT] if s.student_id == "macro_as_precision"))
+                 next(s for s in demo_class(course, ASSIGNMENT) if s.student_id == "macro_as_precision"))
     student.submit(ASSIGNMENT)
     service = subprocess.Popen([str(BIN / "mllab"), "serve", ASSIGNMENT, "--scheduler", cluster.address],
                                cwd=course.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

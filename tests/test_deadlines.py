@@ -18,10 +18,10 @@ import pytest
 from mllab.classes.demo import LOSS_AND_METRIC, write_submissions
 from mllab.course.deadlines import EXTENSIONS_FILE, deadlines, read_extensions
 from mllab.course.late_penalty import PercentPerStartedDay
-from mllab.course.paths import ASSIGNMENTS
+from mllab.course.assignments import assignment_names
 from mllab.course.scores import assignment_scores
 from mllab.errors import UsageError
-from tests.conftest import ASSIGNMENT, copy_course, page_text
+from tests.conftest import ASSIGNMENT, REPO, copy_course, page_text
 
 BIN = Path(sys.executable).parent
 SUBMITTED_AT = "2026-11-20 12:00:00.000000 UTC"  # nbgrader's timestamp.txt format
@@ -72,7 +72,7 @@ def test_a_bad_extensions_file_names_the_line_and_what_to_fix(tmp_path, row, mes
     _with_deadline(course)
     (course.root / EXTENSIONS_FILE).write_text(HEADER + row + "\n", encoding="utf-8")
     with pytest.raises(UsageError, match=message):
-        read_extensions(course.root, ASSIGNMENTS)
+        read_extensions(course.root)
 
 
 def test_a_new_deadline_becomes_the_extension_past_the_deadline(tmp_path):
@@ -80,7 +80,7 @@ def test_a_new_deadline_becomes_the_extension_past_the_deadline(tmp_path):
     _with_deadline(course)
     (course.root / EXTENSIONS_FILE).write_text(HEADER + "s1,loss_and_metric,,2026-11-21T07:00:00+01:00,flu\n",
                                                encoding="utf-8")
-    extension = read_extensions(course.root, ASSIGNMENTS)[("s1", ASSIGNMENT)]
+    extension = read_extensions(course.root)[("s1", ASSIGNMENT)]
     assert extension.extra.total_seconds() == 2 * 24 * 3600 and extension.reason == "flu"
 
 
@@ -154,7 +154,7 @@ def test_an_extension_for_an_unknown_student_stops_before_grading_and_changes_no
     assert course.gradebook.read_bytes() == gradebook
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names(REPO))
 def test_the_release_header_shows_the_deadline_and_the_late_rule(repo, assignment):
     import nbformat
 

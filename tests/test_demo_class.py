@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from mllab.classes.demo import DEMO_CLASSES, Patch, _apply
+from mllab.classes.demo import Patch, _apply, demo_class
+from mllab.course.assignments import assignment_names
+from mllab.course.paths import Course, check_assignments
 from mllab.errors import PipelineError
-from mllab.course.paths import ASSIGNMENTS
-from tests.conftest import ASSIGNMENT, TITLES, cell_outputs_text
+from tests.conftest import ASSIGNMENT, REPO, TITLES, cell_outputs_text
 
-MISTAKE_STUDENTS = [(a, s) for a in ASSIGNMENTS for s in DEMO_CLASSES[a] if s.patches]
+MISTAKE_STUDENTS = [(a, s) for a in assignment_names(REPO) for s in demo_class(Course(REPO), a) if s.patches]
 OPTIONAL_CELLS = {"test_bce_optional", "test_iou_optional", "test_psnr_optional"}
-every_class = pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
+every_class = pytest.mark.parametrize("class_run", assignment_names(REPO), indirect=True)
 
 
 def _autograded_cells(score):
@@ -20,7 +21,7 @@ def _autograded_cells(score):
 
 @every_class
 def test_every_demo_student_was_graded(class_run):
-    assert {s.student_id for s in DEMO_CLASSES[class_run.assignment]} <= set(class_run.scores)
+    assert {s.student_id for s in demo_class(class_run.course, class_run.assignment)} <= set(class_run.scores)
     assert sorted(class_run.scores) == sorted(class_run.students)
 
 
@@ -85,7 +86,7 @@ def test_optional_tasks_are_worth_nothing_and_show_their_result(demo_run):
 
 @every_class
 def test_feedback_html_exists_for_every_demo_student(class_run):
-    for student in (s.student_id for s in DEMO_CLASSES[class_run.assignment]):
+    for student in (s.student_id for s in demo_class(class_run.course, class_run.assignment)):
         page = class_run.feedback_page(student)
         assert page.is_file(), f"no feedback for {student}"
         assert TITLES[class_run.assignment] in page.read_text(encoding="utf-8")
@@ -113,11 +114,11 @@ def test_make_demo_ends_with_the_score_table_grades_csv_and_the_feedback_path(cl
     assert any(line.startswith("perfect ") and "100.0 / 100" in line for line in printed.splitlines())
     assert "Feedback HTML:" in printed and "grades.csv" in printed
     grades = (class_run.course.root / "grades.csv").read_text(encoding="utf-8")
-    assert all(s.student_id in grades for s in DEMO_CLASSES[class_run.assignment])
+    assert all(s.student_id in grades for s in demo_class(class_run.course, class_run.assignment))
 
 
 def test_make_demo_grades_every_assignment_of_the_course():
     from mllab.cli import _parser
 
-    assert tuple(_parser().parse_args(["demo"]).assignments) == ASSIGNMENTS == (
-        "loss_and_metric", "custom_losses", "beyond_basics")
+    chosen = check_assignments(Course(REPO), _parser().parse_args(["demo"]).assignments)
+    assert chosen == assignment_names(REPO) == ("loss_and_metric", "custom_losses", "beyond_basics")

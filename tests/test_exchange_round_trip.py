@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from mllab.classes.demo import DEMO_CLASSES
+from mllab.classes.demo import demo_class
 from mllab.classes.exchange_students import ExchangeStudent
 from mllab.course.exchange import EXCHANGE_VARIABLE
-from mllab.course.paths import ASSIGNMENTS
+from mllab.course.assignments import assignment_names
+from mllab.course.paths import Course
 from mllab.course.scores import assignment_scores
-from tests.conftest import copy_course
+from tests.conftest import REPO, copy_course
 
 BIN = Path(sys.executable).parent
 COURSE_ID = "loss_and_metric_lab"
-every_assignment = pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
+every_assignment = pytest.mark.parametrize("class_run", assignment_names(REPO), indirect=True)
 
 
 def _instructor(course, exchange: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -31,7 +32,7 @@ def _instructor(course, exchange: Path, *args: str, check: bool = True) -> subpr
 
 
 def _demo_student(assignment: str, index: int):
-    return [s for s in DEMO_CLASSES[assignment] if not s.blank][index]
+    return [s for s in demo_class(Course(REPO), assignment) if not s.blank][index]
 
 
 ROUNDS: dict[str, dict] = {}

@@ -36,18 +36,19 @@ import nbformat
 import pytest
 
 from mllab.classes.broken import perfect_notebook
-from mllab.classes.demo import DEMO_CLASSES
+from mllab.classes.demo import demo_class
 from mllab.classes.exchange_students import ExchangeStudent
 from mllab.classes.hostile import CASES as HOSTILE_CASES, hostile_notebook
 from mllab.course.exchange import EXCHANGE_VARIABLE
+from mllab.course.paths import Course
 from mllab.course.scores import assignment_scores
 from mllab.report.feedback import hidden_lines
-from tests.conftest import ASSIGNMENT, autograde_processes, copy_course, is_grading_worker
+from tests.conftest import ASSIGNMENT, REPO, autograde_processes, copy_course, is_grading_worker
 
 BIN = Path(sys.executable).parent
 COURSE_ID = "loss_and_metric_lab"
 WAIT = 600  # seconds any one step may take on a slow day (the test waits for events, never for a time)
-DEMO = {s.student_id: s for s in DEMO_CLASSES[ASSIGNMENT]}
+DEMO = {s.student_id: s for s in demo_class(Course(REPO), ASSIGNMENT)}
 # Graded again by `mllab autograde --force` at the end: a late hand-in, a tampered one, the final of a kept one.
 BATCH = ("perfect", "macro_as_precision", "patcher", "ssim_added_reshape")
 

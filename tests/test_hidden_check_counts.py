@@ -15,7 +15,8 @@ import torchmetrics
 
 from mllab.checks import common
 from mllab.classes.demo import solution_text
-from mllab.course.paths import ASSIGNMENTS
+from mllab.course.assignments import assignment_names
+from tests.conftest import REPO
 
 MINIMUM_CHECKS = 5  # several shapes and dtypes plus edge cases, per graded cell
 
@@ -34,7 +35,7 @@ def _hidden_call(cell) -> str:
     return hidden.strip().splitlines()[-1].removeprefix("_points = ")
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names(REPO))
 def test_every_graded_cell_runs_several_hidden_checks(repo, assignment, monkeypatch, report_lines):
     notebook, namespace = _instructor_functions(repo, assignment)
     namespace["hidden"] = importlib.import_module(f"mllab.checks.{assignment}")

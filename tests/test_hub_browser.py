@@ -33,7 +33,7 @@ def _work(course_hub, student: str) -> None:
     """Fill in the fetched notebook as that student would (the demo student's solutions), as that user."""
     home = Path(course_hub["users"][student].pw_dir)
     fetched = home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    demo = next(s for s in demo_class(ASSIGNMENT) if s.student_id == WORK[student])
+    demo = next(s for s in demo_class(course_hub["course"], ASSIGNMENT) if s.student_id == WORK[student])
     done = submission(nbformat.read(course_hub["course"].source_notebook(ASSIGNMENT), as_version=4),
                       nbformat.read(fetched, as_version=4), demo)
     nbformat.write(done, fetched)

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from mllab.course.paths import ASSIGNMENTS
-from tests.conftest import ASSIGNMENT, cell_by_grade_id, cell_outputs_text, copy_course
+from mllab.course.assignments import assignment_names
+from tests.conftest import ASSIGNMENT, REPO, cell_by_grade_id, cell_outputs_text, copy_course
 
 
 def _execute_source(tmp_path_factory, assignment: str):
@@ -34,7 +34,7 @@ def run_source(tmp_path_factory):
     return run
 
 
-@pytest.fixture(params=ASSIGNMENTS)
+@pytest.fixture(params=assignment_names(REPO))
 def executed_source(request, run_source):
     return run_source(request.param)
 

@@ -11,16 +11,17 @@ import nbformat
 import pytest
 
 from mllab.classes.demo import solution_text
-from mllab.course.paths import ASSIGNMENTS
+from mllab.course.assignments import assignment_names
+from tests.conftest import REPO
 
-every_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS)
+every_assignment = pytest.mark.parametrize("assignment", assignment_names(REPO))
 
 
 def _cells(notebook_path):
     return json.loads(notebook_path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("class_run", ASSIGNMENTS, indirect=True)
+@pytest.mark.parametrize("class_run", assignment_names(REPO), indirect=True)
 def test_committed_release_equals_a_fresh_generate_assignment(repo, class_run):
     assignment = class_run.assignment
     fresh = _cells(class_run.course.release_notebook(assignment))

@@ -10,15 +10,15 @@ import nbformat
 import pytest
 
 from mllab.cli import main
+from mllab.course.assignments import assignment as declaration
+from mllab.course.assignments import assignment_names
 from mllab.course.config import load_course_web
-from mllab.data.files import NOTEBOOK_DATA
 from mllab.errors import UsageError
 from mllab.course.notebook_setup import fresh_notebook, fresh_readme, sync_course, torchmetrics_pin
-from mllab.course.paths import ASSIGNMENTS
 from tests.conftest import ASSIGNMENT, REPO, cell_by_grade_id, copy_course
 
 
-every_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS)
+every_assignment = pytest.mark.parametrize("assignment", assignment_names(REPO))
 
 
 def _source_nb(assignment=ASSIGNMENT):
@@ -33,7 +33,7 @@ def test_the_committed_setup_cell_header_and_readme_are_made_from_course_toml_an
         assert cell_by_grade_id(committed, grade_id).source == cell_by_grade_id(fresh, grade_id).source, \
             f"the {grade_id} cell is stale: run `mllab release {assignment}` and commit"
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert readme == fresh_readme(readme, load_course_web(REPO), ASSIGNMENTS, REPO / "README.md"), \
+    assert readme == fresh_readme(readme, load_course_web(REPO), assignment_names(REPO), REPO / "README.md"), \
         "the README's Colab links or clone command are stale: run `mllab release` and commit"
 
 
@@ -41,7 +41,7 @@ def test_the_committed_setup_cell_header_and_readme_are_made_from_course_toml_an
 def test_the_setup_cell_names_every_data_file_the_notebook_reads_with_its_sha256(assignment):
     setup = cell_by_grade_id(_source_nb(assignment), "setup").source
     listed = dict(re.findall(r'^    "([^"]+)": "([0-9a-f]{64})",$', setup, re.M))
-    assert list(listed) == list(NOTEBOOK_DATA[assignment])
+    assert list(listed) == list(declaration(REPO, assignment).data)
     for name, digest in listed.items():
         assert hashlib.sha256((REPO / "data" / name).read_bytes()).hexdigest() == digest, name
     cells = "\n".join(c.source for c in _source_nb(assignment).cells)
@@ -67,7 +67,9 @@ def test_the_setup_cell_is_the_locked_first_code_cell_and_the_self_check_the_las
 def test_every_link_follows_course_toml_after_mllab_release(tmp_path, monkeypatch, capsys):
     course = copy_course(tmp_path / "course")
     shutil.copy(REPO / "README.md", course.root / "README.md")
-    (course.root / "course.toml").write_text('[repository]\ngithub = "another-uni/ml-lab"\nbranch = "ws2026"\n')
+    config = (course.root / "course.toml").read_text(encoding="utf-8")
+    config = config.replace('github = "mllab-course/loss-and-metric"', 'github = "another-uni/ml-lab"')
+    (course.root / "course.toml").write_text(config.replace('branch = "main"', 'branch = "ws2026"'), encoding="utf-8")
     monkeypatch.chdir(course.root)
     assert main(["release", ASSIGNMENT]) == 0
     printed = capsys.readouterr().out
@@ -79,7 +81,7 @@ def test_every_link_follows_course_toml_after_mllab_release(tmp_path, monkeypatc
     assert "colab.research.google.com/github/another-uni/ml-lab/blob/ws2026/release/loss_and_metric" in texts[1]
     assert "raw.githubusercontent.com/another-uni/ml-lab/ws2026/data" in texts[1]
     assert "git clone https://github.com/another-uni/ml-lab.git" in texts[2]
-    assert sync_course(course.root, ASSIGNMENT, ASSIGNMENTS) == [], "a second refresh changes nothing"
+    assert sync_course(course.root, ASSIGNMENT, assignment_names(course.root)) == [], "a second refresh changes nothing"
 
 
 @pytest.mark.parametrize("content, says", [

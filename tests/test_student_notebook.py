@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mllab.data.files import NOTEBOOK_DATA
+from mllab.course.assignments import assignment as declaration
 from tests.conftest import ASSIGNMENT, REPO, cell_by_grade_id, cell_outputs_text, copy_course
 from tests.student_notebooks import (DataServer, copy_data, execute, fresh_venv, installed_version, solved_release)
 
@@ -44,11 +44,11 @@ def test_the_solved_release_runs_clean_in_an_empty_folder_with_the_data_download
     assert _problems(solved_run.notebook) == []
     printed = cell_outputs_text(cell_by_grade_id(solved_run.notebook, "setup")).strip().splitlines()
     assert len(printed) == 1 and printed[0].startswith(f"Data from {solved_run.data_url} (downloaded into ./data)")
-    assert sorted(solved_run.requests) == sorted(f"/data/{name}" for name in NOTEBOOK_DATA[ASSIGNMENT])
-    for name in NOTEBOOK_DATA[ASSIGNMENT]:
+    assert sorted(solved_run.requests) == sorted(f"/data/{name}" for name in declaration(REPO, ASSIGNMENT).data)
+    for name in declaration(REPO, ASSIGNMENT).data:
         assert _sha256(solved_run.folder / "data" / name) == _sha256(REPO / "data" / name), name
     leftovers = sorted(p.relative_to(solved_run.folder).as_posix() for p in solved_run.folder.rglob("*"))
-    assert leftovers == sorted(["data", "data/yorkshire", *(f"data/{n}" for n in NOTEBOOK_DATA[ASSIGNMENT])])
+    assert leftovers == sorted(["data", "data/yorkshire", *(f"data/{n}" for n in declaration(REPO, ASSIGNMENT).data)])
 
 
 def test_the_solved_release_draws_the_roc_dice_and_ssim_figures_and_passes_its_self_check(solved_run):
@@ -160,7 +160,7 @@ def test_a_later_solved_release_runs_clean_in_an_empty_folder_with_its_data_down
         nb = execute(solved_release(assignment=assignment), tmp_path / "empty",
                      env={"MLLAB_DATA_URL": f"{server.url}/data"})
     assert _problems(nb) == []
-    assert sorted(server.requests) == sorted(f"/data/{name}" for name in NOTEBOOK_DATA[assignment])
+    assert sorted(server.requests) == sorted(f"/data/{name}" for name in declaration(REPO, assignment).data)
     tasks = LATER_ASSIGNMENTS[assignment]
     assert f"{tasks} of {tasks} tasks pass their visible checks" in cell_outputs_text(cell_by_grade_id(nb, "self_check"))
 

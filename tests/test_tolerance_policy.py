@@ -17,9 +17,9 @@ import torch
 from mllab.checks import beyond_basics as bb
 from mllab.checks import custom_losses as cl
 from mllab.checks import loss_and_metric as lm
-from mllab.course.paths import ASSIGNMENTS
+from mllab.course.assignments import assignment_names
 from mllab.grading.tolerance import ATOL, RTOL, STUDENT_TEXT, bound
-from tests.conftest import cell_by_grade_id
+from tests.conftest import REPO, cell_by_grade_id
 
 F32, F64 = torch.float32, torch.float64
 
@@ -34,7 +34,7 @@ def test_the_student_text_states_the_numbers_the_checks_use():
         assert stated in STUDENT_TEXT
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names(REPO))
 def test_each_notebooks_how_it_is_graded_quotes_the_policy_word_for_word(repo, assignment):
     header = cell_by_grade_id(nbformat.read(repo.source_notebook(assignment), as_version=4), "header").source
     graded = header[header.index("**How it is graded.**"):]
@@ -93,7 +93,7 @@ def test_an_eps_that_changes_a_stated_convention_is_a_mistake():
 TOLERANCE = re.compile(r"(?:\)\s*<|atol=)\s*(\d(?:\.\d+)?e-\d+)")
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names(REPO))
 def test_no_visible_check_is_stricter_than_the_policy(repo, assignment):
     notebook = nbformat.read(repo.source_notebook(assignment), as_version=4)
     found = [float(t) for cell in notebook.cells if "@visible_check(" in cell.source

@@ -26,7 +26,7 @@ import torchmetrics
 from skimage import io
 
 from mllab.classes.demo import solution_text
-from mllab.course.paths import ASSIGNMENTS
+from mllab.course.assignments import assignment_names
 from mllab.grading import findings
 from tests.conftest import REPO
 
@@ -372,10 +372,10 @@ def _visible_failure(notebook, cell, namespace) -> str | None:
 
 @pytest.fixture(scope="module")
 def solved():
-    return {assignment: (_notebook(assignment), _solved_namespace(_notebook(assignment))) for assignment in ASSIGNMENTS}
+    return {assignment: (_notebook(assignment), _solved_namespace(_notebook(assignment))) for assignment in assignment_names(REPO)}
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names(REPO))
 def test_every_graded_visible_check_has_its_most_common_mistake_named(assignment):
     cells = _graded_test_cells_with_a_visible_check(_notebook(assignment))
     assert sorted(cells) == sorted(cell for a, cell in MOST_COMMON if a == assignment)

@@ -3,7 +3,8 @@
 ``mllab-cli`` walks ``mllab.cli._parser()``; ``mllab-statuses`` reads ``STATUSES``;
 ``mllab-exit-codes`` finds every ``MllabError`` subclass and its ``exit_code`` in the source (with
 ``ast``, so nothing heavy is imported); ``mllab-layers`` reads the layer order of
-tests/test_package_layout.py; ``mllab-extension-columns`` reads ``EXTENSION_COLUMNS``. Each
+tests/test_package_layout.py; ``mllab-extension-columns`` reads ``EXTENSION_COLUMNS``;
+``mllab-assignment-keys`` reads ``KEYS`` (the keys of an assignment's table in course.toml). Each
 directive writes Markdown that MyST parses in place.
 """
 
@@ -113,6 +114,13 @@ def extension_column_lines() -> list[str]:
     return ["```text", ",".join(EXTENSION_COLUMNS), "```", ""]
 
 
+def assignment_key_lines() -> list[str]:
+    from mllab.course.assignments import KEYS
+    return _table(("key", "what it holds", "when it is absent"),
+                  [(f"`{key}`", what, f"`{absent}`" if key in ("checks", "setup") else absent)
+                   for key, (what, absent) in KEYS.items()])
+
+
 class Generated(SphinxDirective):
     """A directive whose body is the Markdown its ``lines`` function writes."""
 
@@ -137,6 +145,7 @@ def _directive(function):
 def setup(app):
     for name, function in {"mllab-cli": cli_lines, "mllab-statuses": status_lines,
                            "mllab-exit-codes": exit_code_lines, "mllab-layers": layer_lines,
-                           "mllab-extension-columns": extension_column_lines}.items():
+                           "mllab-extension-columns": extension_column_lines,
+                           "mllab-assignment-keys": assignment_key_lines}.items():
         app.add_directive(name, _directive(function))
     return {"parallel_read_safe": True, "version": "1"}

@@ -60,7 +60,7 @@ def serve_requests(channel: socket.socket) -> None:
 def main(settings: Settings, parent: int, fd: int) -> None:
     die_with_parent(parent)
     set_thread_limits(settings)  # before torch is imported: its thread pools read them once
-    preload(WORKER_MODULES + judge_modules(settings.assignment))
+    preload(WORKER_MODULES + judge_modules(settings))
     serve_requests(socket.socket(fileno=fd))
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SAWarning
 
 from mllab.course.deadlines import Extension, check_students, deadlines, gradebook_duedate, read_extensions
-from mllab.course.paths import ASSIGNMENTS, Course, course_config
+from mllab.course.paths import Course, course_config
 from mllab.errors import MllabError
 
 
@@ -91,7 +91,7 @@ class Recorder:
         self.saver, self.late = _SaveGrades(config=config), _LatePenalty(config=config)
         self.deadline = deadlines(course.root).get(assignment)
         self.extensions: dict[str, Extension] = {
-            s: e for (s, a), e in read_extensions(course.root, ASSIGNMENTS).items() if a == assignment}
+            s: e for (s, a), e in read_extensions(course.root).items() if a == assignment}
         try:
             self.gradebook = Gradebook(self.coursedir.db_url, self.coursedir.course_id)
             self.notebooks = [n.name for n in self.gradebook.find_assignment(assignment).notebooks]

@@ -33,15 +33,19 @@ from mllab.autograde.verdict import judge
 from mllab.autograde.zygote import die_with_parent, exit_now, preload
 from mllab.checks.salt import SEED_VARIABLE
 from mllab.errors import MllabError, PipelineError
+from mllab.course.assignments import assignment as declaration
 from mllab.course.paths import Course
 
-CHECKS = "mllab.checks"
+
+def checks_module(settings: Settings) -> str:
+    """The module of the assignment's hidden checks, as its table in course.toml names it."""
+    return declaration(Path(settings.course), settings.assignment).checks
 
 
-def judge_modules(assignment: str) -> tuple[str, ...]:
+def judge_modules(settings: Settings) -> tuple[str, ...]:
     """What the judge's re-run of this assignment's hidden checks imports (torchmetrics alone takes
     seconds), not what the kernels need: the zygote preloads those."""
-    return "numpy", "torch", "torchmetrics", f"{CHECKS}.{assignment}"
+    return "numpy", "torch", "torchmetrics", checks_module(settings)
 
 
 @dataclass(frozen=True)
@@ -201,14 +205,14 @@ def _nbgrader_error(result: dict) -> str:
     return (errors[0] if errors else "nbgrader failed without a message")[:300]
 
 
-def probe_kernel(workspace: Course, assignment: str) -> str | None:
+def probe_kernel(workspace: Course, checks: str) -> str | None:
     """Start one kernel as students' kernels start and import the checks; the error, or None."""
     import nbformat
     from nbclient import NotebookClient
 
     folder = workspace.autograded / ".probe"
     folder.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"import {CHECKS}.{assignment}")])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"import {checks}")])
     try:
         NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                        kernel_manager_class=warm_kernel.WarmKernelManager,
@@ -216,7 +220,7 @@ def probe_kernel(workspace: Course, assignment: str) -> str | None:
     except Exception as error:  # noqa: BLE001 - whatever stops the kernel is the reason to report
         return f"the kernel did not start: {type(error).__name__}: {error}"
     errors = [o for o in nb.cells[0].outputs if o.output_type == "error"]
-    return f"`import {CHECKS}.{assignment}` failed: {errors[0].ename}: {errors[0].evalue}" if errors else None
+    return f"`import {checks}` failed: {errors[0].ename}: {errors[0].evalue}" if errors else None
 
 
 def _zygote_log(settings: Settings):
@@ -236,12 +240,12 @@ def start(settings: Settings) -> Worker:
         except MllabError:
             box.remove()
             raise
-    warm = threading.Thread(target=preload, args=(judge_modules(settings.assignment),), daemon=True)
+    warm = threading.Thread(target=preload, args=(judge_modules(settings),), daemon=True)
     warm.start()  # the judge's imports, here, while the zygote imports the same in the sandbox
     try:
         warm_kernel.ZYGOTE = warm_kernel.Zygote(memory_bytes=settings.memory_bytes, sandbox=box,
                                                 cpu_seconds=2 * settings.wall_limit, log=_zygote_log(settings))
-        problem = probe_kernel(worker.workspace, settings.assignment)
+        problem = probe_kernel(worker.workspace, checks_module(settings))
     except PipelineError as error:
         problem = str(error)
     worker._end_student()

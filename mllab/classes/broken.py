@@ -133,7 +133,7 @@ LIMITS = {"cell_timeout": 10, "wall_limit": 40}
 
 def perfect_notebook(course: Course, assignment: str):
     """The perfect demo student's notebook (the release with the instructor's solutions)."""
-    student = next(s for s in demo_class(assignment) if s.student_id == "perfect")
+    student = next(s for s in demo_class(course, assignment) if s.student_id == "perfect")
     return submission(nbformat.read(course.source_notebook(assignment), as_version=4),
                       nbformat.read(course.release_notebook(assignment), as_version=4), student)
 

@@ -7,13 +7,15 @@ A patch that no longer applies (because the source changed) is an error, not a s
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 
 import nbformat
 
-from mllab.errors import PipelineError
+from mllab.course.assignments import assignment as declaration
 from mllab.course.paths import Course
+from mllab.errors import PipelineError, UsageError
 
 _SOLUTION_BLOCK = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 DEMO_ANSWER = "I think this is about numerical stability and the shape of the data."
@@ -298,19 +300,27 @@ def submission(source_nb, release_nb, student: DemoStudent):
     return handed_in
 
 
-DEMO_CLASSES = {"loss_and_metric": LOSS_AND_METRIC, "custom_losses": CUSTOM_LOSSES, "beyond_basics": BEYOND_BASICS}
-
-
-def demo_class(assignment: str) -> tuple[DemoStudent, ...]:
-    """The demo students of ``assignment``."""
-    if assignment not in DEMO_CLASSES:
-        raise PipelineError(f"assignment {assignment!r} has no demo class; known: {', '.join(DEMO_CLASSES)}")
-    return DEMO_CLASSES[assignment]
+def demo_class(course: Course, assignment: str) -> tuple[DemoStudent, ...]:
+    """The demo students of ``assignment``: the tuple its table in course.toml names as ``demo``."""
+    where = f"{course.root / 'course.toml'} [assignments.{assignment}] demo"
+    named = declaration(course.root, assignment).demo
+    if named is None:
+        raise UsageError(f"assignment {assignment!r} has no demo class: name its students in {where} = "
+                         "\"module:attribute\" (a tuple of DemoStudent)")
+    module, _, attribute = named.partition(":")
+    try:
+        students = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError) as error:
+        raise UsageError(f"{where} = {named!r} cannot be loaded ({type(error).__name__}: {error}): "
+                         "fix the module or attribute name") from None
+    if not (isinstance(students, tuple) and students and all(isinstance(s, DemoStudent) for s in students)):
+        raise UsageError(f"{where} = {named!r} is not a tuple of DemoStudent")
+    return students
 
 
 def write_demo_class(course: Course, assignment: str) -> list[str]:
     """Write every demo student's notebook into submitted/<student>/<assignment>/; return the ids."""
-    return write_submissions(course, assignment, demo_class(assignment))
+    return write_submissions(course, assignment, demo_class(course, assignment))
 
 
 def write_submissions(course: Course, assignment: str, students: tuple[DemoStudent, ...]) -> list[str]:

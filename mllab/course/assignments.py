@@ -88,7 +88,19 @@ def _data(value, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-_KEYS = {
+# Each key of an assignment's table: what it holds, and what its absence means (docs/reference.md
+# shows this table).
+KEYS = {
+    "due": ("the deadline, a date and time with its UTC offset (e.g. 2026-12-18T23:59:00+01:00)", "no deadline"),
+    "data": ("the files of data/ its notebook reads: its setup cell finds or downloads them and checks their "
+             "SHA-256", "none"),
+    "checks": ("the module of its hidden checks", "mllab.checks.NAME"),
+    "demo": ("\"module:attribute\": its demo students, a tuple of DemoStudent", "no demo class"),
+    "corpus": ("the module of its correct alternatives and named mistakes, for check-tests",
+               "check-tests runs the solution, the contracts and the visible checks only"),
+    "setup": ("the last lines of its setup cell", 'print(f"Data from {_data_source}")'),
+}
+_READ = {
     "due": with_offset,
     "data": _data,
     "checks": _module,
@@ -105,11 +117,11 @@ def _assignment(name: str, table, path: Path) -> Assignment:
                          "folder source/<name>/ and its checks module), starting with a letter")
     if not isinstance(table, dict):
         raise UsageError(f"{where} must be a table ([{TABLE}.{name}] with due, data, checks, ...), not {table!r}")
-    unknown = sorted(set(table) - set(_KEYS))
+    unknown = sorted(set(table) - set(KEYS))
     if unknown:
         raise UsageError(f"{where}: unknown key {', '.join(unknown)}; an assignment's table may have "
-                         f"{', '.join(_KEYS)}")
-    read = {key: _KEYS[key](value, f"{where} {key}") for key, value in table.items()}
+                         f"{', '.join(KEYS)}")
+    read = {key: _READ[key](value, f"{where} {key}") for key, value in table.items()}
     return Assignment(name=name, due=read.get("due"), data=read.get("data", ()),
                       checks=read.get("checks", f"mllab.checks.{name}"), demo=read.get("demo"),
                       corpus=read.get("corpus"), setup=read.get("setup"))

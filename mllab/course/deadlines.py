@@ -85,11 +85,12 @@ def _extension(row: dict, where: str, due: dt.datetime | None) -> Extension:
     return Extension(row["student_id"].strip(), row["assignment"].strip(), extra, (row.get("reason") or "").strip())
 
 
-def read_extensions(root: Path, known_assignments: tuple[str, ...]) -> dict[tuple[str, str], Extension]:
+def read_extensions(root: Path) -> dict[tuple[str, str], Extension]:
     """Every extension in extensions.csv by (student, assignment); none when the file is missing."""
     path = root / EXTENSIONS_FILE
     if not path.is_file():
         return {}
+    known_assignments = tuple(declared(root))
     due = deadlines(root)
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)

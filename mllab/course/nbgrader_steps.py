@@ -53,10 +53,10 @@ def generate_release(course: Course, assignment: str) -> tuple[Path, list[str]]:
     """Refresh the source notebook's generated cells (and the README's links) from course.toml and
     data/, then ``nbgrader generate_assignment``: the student version in release/<assignment>/.
     Returns the release notebook and the files the refresh rewrote."""
+    from mllab.course.assignments import assignment_names
     from mllab.course.notebook_setup import sync_course
-    from mllab.course.paths import ASSIGNMENTS
 
-    refreshed = sync_course(course.root, assignment, ASSIGNMENTS)
+    refreshed = sync_course(course.root, assignment, assignment_names(course.root))
     run_nbgrader(course, "generate_assignment", assignment, "--force")
     return course.release_notebook(assignment), refreshed
 

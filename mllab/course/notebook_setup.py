@@ -8,7 +8,8 @@ the code cells between the self-check helpers and the self-check are tagged, see
   up from the notebook, or downloads the files the notebook reads into ``./data`` from the
   course's raw files (or ``MLLAB_DATA_URL``) and checks their SHA-256; it installs the pinned
   torchmetrics when it is missing (Colab); it silences library warnings; it prints one line
-  saying where the data came from, after the assignment's own last lines (``SETUP_TAILS``);
+  saying where the data came from, after the assignment's own last lines (``setup`` in its
+  table of ``course.toml``; the files it reads are that table's ``data``);
 - the locked self-check helpers (grade id ``self_check_helpers``): the same code in every
   notebook around the notebook's own ``TASKS`` dict.
 
@@ -26,9 +27,9 @@ from string import Template
 import nbformat
 
 from mllab.checks.contracts import Contract, contracts, docstring
+from mllab.course.assignments import assignment as declaration
 from mllab.course.config import CourseWeb, load_course_web
 from mllab.course.deadlines import header_line
-from mllab.data.files import NOTEBOOK_DATA
 from mllab.errors import UsageError
 
 HEADER_ID, SETUP_ID = "header", "setup"
@@ -94,24 +95,7 @@ import torchmetrics
 DATA, _data_source = _find_or_download_data()
 $tail''')
 
-# The last lines of each notebook's setup cell: what it takes from DATA, and the line it prints.
-SETUP_TAILS = {
-    "loss_and_metric": '''\
-PET = DATA / "downloaded" / "yorkshire"  # the real terrier, where `mllab fetch-data` put it
-if not all((PET / name).is_file() for name in ("image.png", "gt.png", "pred.png", "info.json")):
-    PET = DATA / "yorkshire"  # else the offline stand-in
-PET_INFO = json.loads((PET / "info.json").read_text())
-print(f"Data from {_data_source}; pet image: {PET_INFO['source']}")''',
-    "custom_losses": '''\
-import pandas as pd
-
-TABLES = DATA / "tables"  # three results tables made by `mllab make-data` (see data/README.md)
-print(f"Data from {_data_source}")''',
-    "beyond_basics": '''\
-from skimage import io, transform
-
-print(f"Data from {_data_source}")''',
-}
+# The setup cell's last lines when the assignment's table of course.toml has no `setup`.
 DEFAULT_TAIL = 'print(f"Data from {_data_source}")'
 
 # The locked self-check helper cell of every notebook: this comment, the notebook's own ``TASKS``
@@ -186,10 +170,10 @@ def _sha256(path: Path) -> str:
 
 def setup_source(root: Path, assignment: str, web: CourseWeb) -> str:
     """The setup cell of ``assignment``'s notebook, for the course in ``root``."""
-    files = "".join(f'    "{name}": "{_sha256(Path(root) / "data" / name)}",\n'
-                    for name in NOTEBOOK_DATA[assignment])
+    declared = declaration(root, assignment)
+    files = "".join(f'    "{name}": "{_sha256(Path(root) / "data" / name)}",\n' for name in declared.data)
     return SETUP.substitute(torchmetrics=torchmetrics_pin(root), data_url=web.data_url, files=files,
-                            tail=SETUP_TAILS.get(assignment, DEFAULT_TAIL))
+                            tail=DEFAULT_TAIL if declared.setup is None else declared.setup)
 
 
 def helpers_source(current: str, path: Path) -> str:

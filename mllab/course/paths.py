@@ -6,9 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from mllab.course.assignments import assignment as declaration
+from mllab.course.assignments import assignment_names
 from mllab.errors import UsageError
 
-ASSIGNMENTS = ("loss_and_metric", "custom_losses", "beyond_basics")
 DB_URL_VARIABLE = "MLLAB_DB_URL"  # another gradebook than gradebook.db (read by nbgrader_config.py too)
 
 
@@ -88,14 +89,21 @@ def course_config(course: Course):
 
 
 def check_assignment(course: Course, assignment: str) -> str:
-    """Return ``assignment`` if the course has its source notebook, else raise a UsageError."""
+    """Return ``assignment`` if the course has its source notebook and declares it in course.toml,
+    else raise a UsageError."""
     if not course.source_notebook(assignment).is_file():
         known = sorted(p.name for p in course.source.iterdir() if p.is_dir())
         raise UsageError(
             f"unknown assignment {assignment!r}: expected {course.source_notebook(assignment)}; "
             f"the course has: {', '.join(known) or 'none'}"
         )
+    declaration(course.root, assignment)
     return assignment
+
+
+def check_assignments(course: Course, assignments: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The named assignments, each checked; when none is named, every one course.toml declares."""
+    return tuple(check_assignment(course, a) for a in assignments or assignment_names(course.root))
 
 
 COURSE_FILES = ("nbgrader_config.py", "course.toml", "requirements.txt", "source", "release", "data")

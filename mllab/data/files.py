@@ -12,13 +12,6 @@ import numpy as np
 from mllab.errors import DataFileMissing, DataVerificationError
 
 PET_FILES = ("image.png", "gt.png", "pred.png", "info.json")
-# The files of data/ each assignment's notebook reads: its setup cell downloads these where the
-# course folder is not around (Colab), and checks them against their SHA-256.
-NOTEBOOK_DATA = {
-    "loss_and_metric": ("cat.png", *(f"yorkshire/{name}" for name in PET_FILES)),
-    "custom_losses": ("tables/regression_data.csv", "tables/binary_data.csv", "tables/multiclass.csv"),
-    "beyond_basics": ("cat.png",),
-}
 MAKE_DATA = "run `mllab make-data` in the course folder to rebuild the committed data files"
 FETCH_DATA = "the real terrier is optional: `mllab fetch-data` downloads it"
 FETCH_AGAIN = "run `mllab fetch-data` again, or delete data/downloaded/ to use the offline stand-in"

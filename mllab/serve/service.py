@@ -36,8 +36,9 @@ from mllab.autograde.record import GradebookUnavailable
 from mllab.autograde.sandbox import SandboxUnavailable
 from mllab.autograde.state import Outcome
 from mllab.course import exchange
+from mllab.course.assignments import assignment_names
 from mllab.course.deadlines import deadlines, read_extensions
-from mllab.course.paths import ASSIGNMENTS, Course
+from mllab.course.paths import Course
 from mllab.errors import MllabError, UsageError
 from mllab.round_trip import course_id
 from mllab.serve import pages
@@ -59,7 +60,7 @@ def served_assignments(course: Course, names: tuple[str, ...]) -> tuple[str, ...
     if names:
         return names
     outbound = exchange.exchange_root(course) / course_id(course) / "outbound"
-    found = tuple(a for a in ASSIGNMENTS if (outbound / a).is_dir())
+    found = tuple(a for a in assignment_names(course.root) if (outbound / a).is_dir())
     if not found:
         raise UsageError(f"no assignment has been handed out into {outbound}: run `mllab hand-out ASSIGNMENT` "
                          "first, or name the assignments to serve")
@@ -107,7 +108,7 @@ class Service:
             return
         try:
             policy, due = load_policy(self.course.root), deadlines(self.course.root)
-            extensions = read_extensions(self.course.root, ASSIGNMENTS)
+            extensions = read_extensions(self.course.root)
         except UsageError as error:
             if force:
                 raise
