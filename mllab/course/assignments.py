@@ -11,8 +11,8 @@ An assignment is its source notebook ``source/<name>/<name>.ipynb`` plus its tab
     setup = '''
     print(f"Data from {_data_source}")'''           # the setup cell's last lines (optional)
 
-The tables' order is the order of the assignments. Nothing else in the package names an
-assignment: adding or removing one touches its source folder, its table and the modules it names.
+The tables' order is the order of the assignments. No list in the package names the assignments:
+adding or removing one touches its source folder, its table and the modules the table names.
 """
 
 from __future__ import annotations
