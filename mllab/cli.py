@@ -49,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory-limit", type=float, default=None, metavar="GB",
                        help="memory of one student's kernel (default 6; 0 for no limit)")
     _where_to_grade(grade)
+    proof = sub.add_parser("check-tests", help="prove an assignment's hidden tests before release: the solution on "
+                           "many seeds, its corpus's alternatives and named mistakes, contracts, visible checks")
+    proof.add_argument("assignment")
+    proof.add_argument("--seeds", type=int, default=50, help="students handing in the solution, each with its own "
+                       "seed (default 50)")
+    proof.add_argument("--jobs", type=int, default=None, help="parallel workers (default: one per core)")
+    proof.add_argument("--task", default=None, help="only this task of the corpus (e.g. '1 MSE/MAE')")
+    proof.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the verdicts to FILE")
     serve = sub.add_parser("serve", help="the grading service: grade every hand-in in the exchange as it arrives "
                            "and release its feedback to that student (runs until Ctrl-C or SIGTERM)")
     serve.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
@@ -106,6 +114,10 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.autograde.run import autograde_from_cli
         print(autograde_from_cli(course, check_assignment(course, args.assignment), args,
                                  say=lambda line: print(line, file=sys.stderr)))
+    elif args.command == "check-tests":
+        from mllab.checktests.run import check_tests
+        check_tests(course.root, check_assignment(course, args.assignment), seeds=args.seeds, jobs=args.jobs,
+                    task=args.task, json_file=args.json, progress=lambda line: print(line, file=sys.stderr))
     elif args.command == "serve":
         from mllab.serve.service import serve
         serve(course, tuple(check_assignment(course, a) for a in args.assignments), poll=args.poll,

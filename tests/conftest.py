@@ -8,26 +8,27 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
 import psutil
 import pytest
 
+from mllab.checktests.build import ProofClass, proof_class
 from mllab.demo import run_demo
-from mllab.classes.demo import demo_class, write_submissions
+from mllab.classes.demo import DemoStudent, demo_class, write_submissions
 from mllab.course import nbgrader_steps, paths
 from mllab.autograde.sandbox import FIRST_UID, UID_ENV
+from mllab.course.assignments import assignment as declaration
 from mllab.course.paths import Course
 from mllab.course.scores import StudentScore, assignment_scores
-from tests import corpus_beyond_basics, corpus_custom_losses, corpus_loss_and_metric
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "loss_and_metric"  # the core lab: most tests that need one assignment use it
-# Each assignment's mutation corpus, and the session fixture that grades it with its demo class.
-CORPORA = {"loss_and_metric": corpus_loss_and_metric, "custom_losses": corpus_custom_losses,
-           "beyond_basics": corpus_beyond_basics}
+# The session fixture that grades each assignment's demo class with the students `mllab check-tests`
+# hands in (its corpus, and the solution on SOLUTION_SEEDS more seeds besides the demo class's perfect).
+SOLUTION_SEEDS = 1
 CLASS_RUNS = {"loss_and_metric": "demo_run", "custom_losses": "custom_losses_run", "beyond_basics": "beyond_basics_run"}
 TITLES = {"loss_and_metric": "Loss and Metric — Session 2", "custom_losses": "Custom Losses and Classification Metrics",
           "beyond_basics": "Beyond the Basics"}  # the first words of each notebook's header
@@ -105,6 +106,7 @@ class DemoRun:
     scores: dict[str, StudentScore]
     printed: list[str]
     assignment: str = ASSIGNMENT
+    proof: ProofClass | None = None  # the students check-tests judges (see mllab.checktests)
 
     def autograded(self, student: str):
         name = self.assignment
@@ -180,12 +182,21 @@ def class_run(request) -> DemoRun:
     return request.getfixturevalue(CLASS_RUNS[request.param])
 
 
+def proof_of(course: Course, assignment: str) -> ProofClass:
+    """The students check-tests judges in a class run: the demo class's perfect student and
+    SOLUTION_SEEDS more with the instructor's solution, and the corpus course.toml declares."""
+    proof = proof_class(assignment, declaration(course.root, assignment).corpus, SOLUTION_SEEDS, prefix="corpus")
+    perfect = DemoStudent("perfect", "the demo class's perfect student: the instructor's solution")
+    return replace(proof, solutions=(perfect, *proof.solutions))
+
+
 def _class_run(course: Course, assignment: str, solved) -> DemoRun:
-    """Hand in the assignment's mutation corpus and the executed ``solved`` release as Colab saves it
-    (``COLAB_STUDENT``), then run `mllab demo` on them (which adds the demo class)."""
+    """Hand in check-tests' class (the corpus, the solution on more seeds) and the executed ``solved``
+    release as Colab saves it (``COLAB_STUDENT``), then run `mllab demo` on them (which adds the demo class)."""
     from tests.student_notebooks import colab_roundtrip
 
-    corpus = tuple(student for student, _ in CORPORA[assignment].corpus_students().values())
+    proof = proof_of(course, assignment)
+    corpus = proof.students[1:]  # the demo class hands in perfect
     write_submissions(course, assignment, corpus)
     colab = course.submission_dir(COLAB_STUDENT, assignment)
     colab.mkdir(parents=True)
@@ -194,7 +205,7 @@ def _class_run(course: Course, assignment: str, solved) -> DemoRun:
     run_demo(course, (assignment,), say=printed.append)
     students = [s.student_id for s in demo_class(course, assignment)] + [s.student_id for s in corpus] + [COLAB_STUDENT]
     scores = {s.student: s for s in assignment_scores(course, assignment)}
-    return DemoRun(course, students, scores, printed, assignment)
+    return DemoRun(course, students, scores, printed, assignment, proof)
 
 
 def autograde_processes(course: Course) -> list[psutil.Process]:

@@ -24,7 +24,7 @@ LAYERS = (
     ("mllab.autograde", "mllab.classes"),
     ("mllab.report",),
     ("mllab.similarity",),
-    ("mllab.demo", "mllab.round_trip"),
+    ("mllab.demo", "mllab.round_trip", "mllab.checktests"),
     ("mllab.serve",),
     ("mllab.cli",),
     ("mllab.__main__",),

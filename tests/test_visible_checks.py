@@ -5,7 +5,8 @@ the mistake students make most often there (issue 29). For every graded test cel
 check, :data:`MOST_COMMON` names that mistake (its id in the hidden checks) and an implementation
 that makes it. The hidden check must name the mistake, and the visible check, run as the release
 shows it on the instructor's solutions with that one function replaced, must fail with the very
-explanation the hidden check gives.
+explanation the hidden check gives. (`mllab check-tests` decides the same per task for each task's
+first named mistake in its corpus; this is the stronger check of every cell.)
 """
 
 from __future__ import annotations
@@ -16,16 +17,13 @@ import math
 import re
 import warnings
 
-import nbformat
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
 import torchmetrics
-from skimage import io
 
-from mllab.classes.demo import solution_text
+from mllab.checktests.notebook_run import HIDDEN, has_visible_check, namespace_with, solve, visible_failure
 from mllab.course.assignments import assignment_names
 from mllab.grading import findings
 from tests.conftest import REPO
@@ -323,33 +321,21 @@ MOST_COMMON = {  # (assignment, test cell): (the mistake's id, the functions tha
 
 # ------------------------------------------------------------------ running a cell's two checks
 
-def _notebook(assignment):
-    return nbformat.read(REPO / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-
-
-def _graded_test_cells_with_a_visible_check(notebook):
-    return {c.metadata["nbgrader"]["grade_id"]: c for c in notebook.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("points") and "@visible_check(" in c.source}
-
-
-def _solved_namespace(notebook) -> dict:
-    """The names the notebook's checks see, with the instructor's solutions defined."""
-    namespace = {"np": np, "torch": torch, "pd": pd, "torchmetrics": torchmetrics, "io": io, "math": math,
-                 "DATA": REPO / "data", "TABLES": REPO / "data" / "tables"}
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            exec(solution_text(cell.source), namespace)
-    return namespace
+def _with_a_visible_check(solved) -> dict:
+    """The graded test cells that have a visible check, by grade id."""
+    return {grade_id: cell for grade_id, cell in solved.test_cells().items()
+            if solved.cell(grade_id).metadata["nbgrader"].get("points") and has_visible_check(cell)}
 
 
 def _hidden_mistakes(cell, namespace) -> dict[str, str]:
     """Run the cell's hidden check on ``namespace``: the named mistakes its failure gave, id → explanation."""
-    hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S).group(1)
+    hidden = HIDDEN.search(cell.source).group(1)  # the first block calls the check
     call = ast.parse(hidden.strip().splitlines()[-1].removeprefix("_points = "), mode="eval").body
     module = re.search(r"from mllab\.checks import (\w+) as hidden", cell.source).group(1)
     check = getattr(importlib.import_module(f"mllab.checks.{module}"), call.func.attr)
     arguments = [namespace[a.id] for a in call.args]
-    with findings.collecting() as parts:
+    with findings.collecting() as parts, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         try:
             check(*arguments, points=1.0)
         except AssertionError:
@@ -357,43 +343,32 @@ def _hidden_mistakes(cell, namespace) -> dict[str, str]:
     return {m.id: str(m) for part in parts for m in part.mistakes}
 
 
-def _visible_failure(notebook, cell, namespace) -> str | None:
-    exec(next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "self_check_helpers").source,
-         namespace)
-    visible = re.sub(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", "", cell.source, flags=re.S)
-    try:
-        with warnings.catch_warnings():  # as the notebook's setup cell does
-            warnings.simplefilter("ignore")
-            exec(visible, namespace)
-    except AssertionError as failure:
-        return str(failure)
-    return None
-
-
 @pytest.fixture(scope="module")
 def solved():
-    return {assignment: (_notebook(assignment), _solved_namespace(_notebook(assignment))) for assignment in assignment_names(REPO)}
+    """Each assignment's notebook run with the instructor's solutions (as check-tests runs it)."""
+    return {assignment: solve(REPO / "source" / assignment / f"{assignment}.ipynb", REPO)
+            for assignment in assignment_names(REPO)}
 
 
 @pytest.mark.parametrize("assignment", assignment_names(REPO))
-def test_every_graded_visible_check_has_its_most_common_mistake_named(assignment):
-    cells = _graded_test_cells_with_a_visible_check(_notebook(assignment))
+def test_every_graded_visible_check_has_its_most_common_mistake_named(solved, assignment):
+    cells = _with_a_visible_check(solved[assignment])
     assert sorted(cells) == sorted(cell for a, cell in MOST_COMMON if a == assignment)
 
 
 def test_the_instructors_solutions_pass_every_visible_check(solved):
-    for assignment, (notebook, namespace) in solved.items():
-        for grade_id, cell in _graded_test_cells_with_a_visible_check(notebook).items():
-            assert _visible_failure(notebook, cell, dict(namespace)) is None, (assignment, grade_id)
+    for assignment, notebook in solved.items():
+        for grade_id in _with_a_visible_check(notebook):
+            assert visible_failure(notebook, grade_id) is None, (assignment, grade_id)
 
 
 @pytest.mark.parametrize("assignment, grade_id", list(MOST_COMMON), ids=[f"{a}-{c}" for a, c in MOST_COMMON])
 def test_the_visible_check_fails_for_the_most_common_mistake_with_the_hidden_checks_explanation(solved, assignment,
                                                                                                 grade_id):
     mistake_id, wrong = MOST_COMMON[assignment, grade_id]
-    notebook, namespace = solved[assignment]
-    cell = _graded_test_cells_with_a_visible_check(notebook)[grade_id]
-    named = _hidden_mistakes(cell, {**namespace, **wrong})
+    notebook = solved[assignment]
+    cell = _with_a_visible_check(notebook)[grade_id]
+    named = _hidden_mistakes(cell, namespace_with(notebook, wrong))
     assert mistake_id in named, f"the hidden check names {sorted(named)}"
-    failure = _visible_failure(notebook, cell, {**namespace, **wrong})
+    failure = visible_failure(notebook, grade_id, namespace_with(notebook, wrong))
     assert failure is not None and named[mistake_id] in failure, failure

@@ -1,10 +1,9 @@
 """The mutation corpus of `custom_losses`: correct solutions written differently, and mistakes
-(see tests/mutation_corpus.py for how the tests use it)."""
+(mllab/classes/corpus.py describes the protocol; `mllab check-tests` uses it)."""
 
 from __future__ import annotations
 
-from mllab.classes.demo import DemoStudent, Patch, Rewrite
-from tests.mutation_corpus import Mutation, mistake, submissions
+from mllab.classes.corpus import Mutation, Patch, Rewrite, mistake
 
 RMSE_RETURN = "return torch.sqrt(((pred - target) ** 2).mean())"
 NLL_BODY = """picked = probs[torch.arange(len(target)), target]
@@ -195,7 +194,7 @@ def classification_summary(probs, target, num_classes):
 """)),
 ]
 
-MISTAKES = [
+OWN_MISTAKES = [
     # 1 RMSE / R²
     mistake("1 RMSE/R²", "RMSE without the root", Patch("regression_own", RMSE_RETURN, "return ((pred - target) ** 2).mean()"),
             {"test_rmse_own"}, "you return the MSE"),
@@ -214,13 +213,13 @@ MISTAKES = [
     mistake("2 NLL", "the log-likelihood without the minus", Patch("nll_own", "return -torch.log(picked).mean()", "return torch.log(picked).mean()"),
             {"test_nll_from_probs"}, "the sign is wrong"),
     # 3 categorical cross entropy
+    mistake("3 CCE", "the mean over all N×C entries", Patch("cce_own", CCE_RETURN, "return -torch.xlogy(y, y_pred_probs).mean()"),
+            {"test_cce_own"}, "average over the N samples only"),
     mistake("3 CCE", "y · log p, which is nan where p is 0", Patch("cce_own", CCE_RETURN, "return -(y * torch.log(y_pred_probs)).sum(dim=1).mean()"),
             {"test_cce_own"}, "non-finite"),
     mistake("3 CCE", "log_softmax of the probabilities (the sparse one)", Patch("cce_own", SPARSE_BODY,
             "return -torch.log_softmax(y_pred_probs, dim=1)[torch.arange(len(y_true)), y_true].mean()"),
             {"test_sparse_cce_own"}, "already probabilities"),
-    mistake("3 CCE", "the mean over all N×C entries", Patch("cce_own", CCE_RETURN, "return -torch.xlogy(y, y_pred_probs).mean()"),
-            {"test_cce_own"}, "average over the N samples only"),
     # 4 weighted BCE
     mistake("4 weighted BCE", "weight= instead of pos_weight=", Patch("weighted_bce", WBCE_BODY,
             "return torch.nn.BCEWithLogitsLoss(weight=pos_weight)(logits, target)"),
@@ -437,6 +436,7 @@ EDGE_MISTAKES = [
 ]
 
 
-def corpus_students() -> dict[str, tuple[DemoStudent, list[Mutation]]]:
-    """The corpus as submissions: student id -> (the student, the mutations it carries)."""
-    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES + EDGE_MISTAKES, LIBRARY_MISTAKES, CONTRACT_ONLY)
+
+# The protocol's two lists (in each task the first mistake is its most common one).
+ALTERNATIVES = ALTERNATIVES_A + ALTERNATIVES_B + CONTRACT_ONLY
+MISTAKES = OWN_MISTAKES + EDGE_MISTAKES + LIBRARY_MISTAKES

@@ -1,10 +1,10 @@
 """The mutation corpus of `beyond_basics`: correct solutions written differently, and mistakes
-(see tests/mutation_corpus.py for how the tests use it)."""
+(mllab/classes/corpus.py describes the protocol; `mllab check-tests` uses it)."""
 
 from __future__ import annotations
 
-from mllab.classes.demo import FFT_ON_TIME, DemoStudent, Patch, Rewrite
-from tests.mutation_corpus import Mutation, mistake, submissions
+from mllab.classes.corpus import Mutation, Patch, Rewrite, mistake
+from mllab.classes.demo import FFT_ON_TIME
 
 PSNR_RETURN = "return 10 * torch.log10(data_range ** 2 / mse)"
 IOU_CLAMP = "size = (bottom_right - top_left).clamp(min=0)"
@@ -176,7 +176,7 @@ def ause(errors, uncertainty, steps=20):
 """)),
 ]
 
-MISTAKES = [
+OWN_MISTAKES = [
     # 1 PSNR
     mistake("1 PSNR", "the natural logarithm", Patch("psnr_own", PSNR_RETURN, "return 10 * torch.log(data_range ** 2 / mse)"),
             {"test_psnr_own"}, "natural log"),
@@ -418,6 +418,7 @@ EDGE_MISTAKES = [
 ]
 
 
-def corpus_students() -> dict[str, tuple[DemoStudent, list[Mutation]]]:
-    """The corpus as submissions: student id -> (the student, the mutations it carries)."""
-    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES + EDGE_MISTAKES, LIBRARY_MISTAKES, CONTRACT_ONLY)
+
+# The protocol's two lists (in each task the first mistake is its most common one).
+ALTERNATIVES = ALTERNATIVES_A + ALTERNATIVES_B + CONTRACT_ONLY
+MISTAKES = OWN_MISTAKES + EDGE_MISTAKES + LIBRARY_MISTAKES

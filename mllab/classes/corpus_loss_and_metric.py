@@ -1,10 +1,9 @@
 """The mutation corpus of `loss_and_metric`: correct solutions written differently, and mistakes
-(see tests/mutation_corpus.py for how the tests use it)."""
+(mllab/classes/corpus.py describes the protocol; `mllab check-tests` uses it)."""
 
 from __future__ import annotations
 
-from mllab.classes.demo import DemoStudent, Patch, Rewrite
-from tests.mutation_corpus import Mutation, mistake, submissions
+from mllab.classes.corpus import Mutation, Patch, Rewrite, mistake
 
 
 MSE_MEAN = "return ((input - target) ** 2).mean()"
@@ -215,7 +214,7 @@ def SSIM_(img1, img2):
 """)),
 ]
 
-MISTAKES = [
+OWN_MISTAKES = [
     # 1 MSE / MAE
     mistake("1 MSE/MAE", "MSE as the square of the mean error", Patch("mse_mae_own", MSE_MEAN, "return (input - target).mean() ** 2"),
              {"test_mse_own"}, "square of the mean error"),
@@ -242,6 +241,10 @@ MISTAKES = [
                                                         "return (dot / (preds.norm(dim=1) * target.norm(dim=1))).mean()"),
              {"test_cosine_own"}, "one similarity per row"),
     # 4 accuracy
+    mistake("4 accuracy", "micro as the mean of the per-class accuracies", Patch("accuracy_own",
+            "return (preds == target).float().mean()",
+            "return torch.stack([(preds[target == c] == c).float().mean() for c in range(num_classes)]).mean()"),
+             {"test_accuracy_own"}, "micro returns the mean of the per-class accuracies"),
     mistake("4 accuracy", "macro as precision", Patch("accuracy_own", "(preds[target == c] == c)", "(target[preds == c] == c)"),
              {"test_accuracy_own"}, "PRECISION"),
     mistake("4 accuracy", "macro equal to micro", Patch("accuracy_own", 'return per_class.mean() if average == "macro" else per_class',
@@ -416,6 +419,7 @@ def roc_curve_points(preds, target, thresholds):
 ]
 
 
-def corpus_students() -> dict[str, tuple[DemoStudent, list[Mutation]]]:
-    """The corpus as submissions: student id -> (the student, the mutations it carries)."""
-    return submissions(ALTERNATIVES_A, ALTERNATIVES_B, MISTAKES + EDGE_MISTAKES, LIBRARY_MISTAKES, CONTRACT_ONLY)
+
+# The protocol's two lists (in each task the first mistake is its most common one).
+ALTERNATIVES = ALTERNATIVES_A + ALTERNATIVES_B + CONTRACT_ONLY
+MISTAKES = OWN_MISTAKES + EDGE_MISTAKES + LIBRARY_MISTAKES
