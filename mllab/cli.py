@@ -87,6 +87,18 @@ def _parser() -> argparse.ArgumentParser:
     similarity.add_argument("--against", action="append", type=Path, default=[], metavar="FOLDER",
                             help="an earlier year's submitted/ or autograded/ folder to compare with (repeatable)")
     similarity.add_argument("--real-ids", action="store_true", help="name students by their real ids (pseudonyms by default)")
+    new = sub.add_parser("new-assignment", help="add a session: a source notebook with one worked example task, "
+                         "its hidden checks, alternatives, mistakes and demo class, and its table in course.toml")
+    new.add_argument("name", help="lower case letters, digits and _ (the folder source/NAME/ and mllab.checks.NAME)")
+    new.add_argument("--title", default=None, help="the notebook's title (default: from the name)")
+    new.add_argument("--due", default=None, metavar="DATETIME",
+                     help="the deadline with its UTC offset, e.g. 2027-02-12T23:59:00+01:00 "
+                     "(default: two weeks after the last one, at 23:59)")
+    remove = sub.add_parser("remove-assignment", help="take an assignment out: its source and release folders, its "
+                            "own modules, its table in course.toml and its gradebook entry")
+    remove.add_argument("name")
+    remove.add_argument("--force", action="store_true",
+                        help="also delete students' submissions, grades and feedback of it")
     scores = sub.add_parser("scores", help="print the autograded scores from the gradebook")
     scores.add_argument("assignment")
     sub.add_parser("make-data", help="write the committed data files (the cat, the offline pet stand-in and the results tables)")
@@ -145,6 +157,14 @@ def _run(args: argparse.Namespace, course: Course) -> None:
         from mllab.similarity.report import write_similarity
         print("\n".join(str(p) for p in write_similarity(course, check_assignment(course, args.assignment),
                                                           tuple(args.against), real_ids=args.real_ids)))
+    elif args.command in ("new-assignment", "remove-assignment"):
+        from mllab.course import scaffold
+        if args.command == "new-assignment":
+            written = scaffold.new_assignment(course, args.name, title=args.title, due=args.due)
+            print("\n".join([*map(str, written), f"next: mllab release {args.name} && mllab demo-class {args.name} "
+                              f"&& mllab autograde {args.name} && mllab check-tests {args.name}"]))
+        else:
+            print("\n".join(f"removed {path}" for path in scaffold.remove_assignment(course, args.name, force=args.force)))
     elif args.command == "scores":
         from mllab.course.scores import assignment_scores, score_table
         print(score_table(assignment_scores(course, check_assignment(course, args.assignment))))

@@ -51,7 +51,7 @@ GRADING_LANE = {"test_hostile_class", "test_broken_class", "test_intake", "test_
                 "test_forbidden_calls", "test_checks_on_alternatives", "test_hidden_check_counts",
                 "test_dask_autograde", "test_deadlines", "test_lms_export", "test_browser_assignments_tab",
                 "test_instructor_notebook", "test_checks_beyond_basics", "test_checks_custom_losses",
-                "test_hub", "test_hub_browser", "test_exchange_permissions"}
+                "test_hub", "test_hub_browser", "test_exchange_permissions", "test_new_assignment"}
 SHARED_RUNS = {"demo_run", "solved_run"}
 
 

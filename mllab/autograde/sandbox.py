@@ -69,6 +69,15 @@ def python_paths() -> list[Path]:
     return sorted(p for p in paths if p.is_dir())
 
 
+def package_root() -> Path:
+    """The folder holding the mllab package this grader imports. Kernels put it first on their path, so
+    that the hidden checks they run are the grader's own (an assignment added in a copy of the course
+    repository is graded with that copy's checks, not with those of another installation)."""
+    import mllab
+
+    return Path(mllab.__file__).resolve().parent.parent
+
+
 @dataclass(frozen=True)
 class Sandbox:
     """Where a worker's kernels may read and write, and under which uid they run."""
@@ -151,7 +160,8 @@ class Sandbox:
         dirs = self.scratch_dirs()
         kept = {k: v for k, v in env.items() if k in KEPT_VARIABLES or k.endswith("_NUM_THREADS")}
         return {**kept, "HOME": str(dirs["home"]), "TMPDIR": str(dirs["tmp"]), "MPLCONFIGDIR": str(dirs["matplotlib"]),
-                "IPYTHONDIR": str(dirs["ipython"]), "JUPYTER_RUNTIME_DIR": str(self.ipc), **self.extra_env}
+                "IPYTHONDIR": str(dirs["ipython"]), "JUPYTER_RUNTIME_DIR": str(self.ipc),
+                "PYTHONPATH": str(package_root()), **self.extra_env}
 
 
 KEPT_VARIABLES = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "MPLBACKEND", "PYTHONHASHSEED", "JPY_PARENT_PID",

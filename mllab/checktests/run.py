@@ -8,14 +8,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import nbformat
-
 from mllab.autograde import sandbox
 from mllab.autograde.run import autograde_class
+from mllab.autograde.seeds import secret_file
 from mllab.checktests.analysis import Row, cell_tasks, failed_cells, graded_rows
 from mllab.checktests.build import ProofClass, proof_class, write_class
 from mllab.checktests.notebook_checks import contract_rows, declared_contracts, visible_rows
-from mllab.checktests.notebook_run import solve
+from mllab.checktests.notebook_run import SolvedNotebook, solution_cells, solve
 from mllab.checktests.results import Graded, collect, graded_code_cells
 from mllab.checktests.table import as_json, tables
 from mllab.course import nbgrader_steps
@@ -24,6 +23,7 @@ from mllab.course.paths import DB_URL_VARIABLE, Course, check_assignment, copy_c
 from mllab.errors import MllabError, UsageError
 
 SEEDS = 50  # students handing in the instructor's solution, each with its own seed
+PROOF_SECRET = "mllab check-tests: the same salts at every run"
 
 
 class ChecksNotProven(MllabError):
@@ -43,19 +43,15 @@ def grade_class(course: Course, proof: ProofClass, *, jobs: int | None = None,
     return collect(course, proof.assignment, proof.student_ids)
 
 
-def notebook_rows(course: Course, proof: ProofClass, checks_module: str) -> list[Row]:
-    """The verdicts decided on the notebook run in this process: contracts and visible checks."""
-    solved = solve(course.source_notebook(proof.assignment), course.root)
-    tasks = cell_tasks(proof, graded_code_cells(solved.notebook))
-    declared = declared_contracts(proof.assignment, checks_module)
-    return contract_rows(solved, proof, tasks, declared) + visible_rows(solved, proof)
-
-
-def verdicts(course: Course, proof: ProofClass, graded: dict[str, Graded], checks_module: str) -> list[Row]:
+def verdicts(course: Course, proof: ProofClass, graded: dict[str, Graded], checks_module: str,
+             solved: SolvedNotebook | None = None) -> list[Row]:
     """Every verdict, grouped by task in the notebook's order (solution, alternatives, mistakes,
-    contracts, visible check)."""
-    cells = graded_code_cells(nbformat.read(course.source_notebook(proof.assignment), as_version=4))
-    rows = graded_rows(proof, graded, cells) + notebook_rows(course, proof, checks_module)
+    contracts, visible check). ``solved``: the source notebook already run in this process."""
+    solved = solved or solve(course.source_notebook(proof.assignment), course.root)
+    tasks = cell_tasks(proof, graded_code_cells(solved.notebook), solution_cells(solved))
+    declared = declared_contracts(proof.assignment, checks_module)
+    rows = (graded_rows(proof, graded, tasks) + contract_rows(solved, proof, tasks, declared)
+            + visible_rows(solved, proof))
     order = {task: k for k, task in enumerate(dict.fromkeys(row.task for row in rows))}
     return sorted(rows, key=lambda row: order[row.task])
 
@@ -81,6 +77,14 @@ def _notes(proof: ProofClass, task: str | None) -> list[str]:
     return notes
 
 
+def _same_salts_every_run(course: Course) -> None:
+    """Give the scratch course a fixed grading secret (never the course's own): each student's salt is
+    then the same at every run, so a verdict and the seed it names come back when check-tests runs again."""
+    path = secret_file(course)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PROOF_SECRET, encoding="utf-8")
+
+
 def check_tests(root: Path, name: str, *, seeds: int = SEEDS, jobs: int | None = None, task: str | None = None,
                 json_file: Path | None = None, say: Callable[[str], None] = print,
                 progress: Callable[[str], None] = print) -> list[Row]:
@@ -94,6 +98,7 @@ def check_tests(root: Path, name: str, *, seeds: int = SEEDS, jobs: int | None =
     proof = proof_class(name, declared.corpus, seeds, task=task)
     with tempfile.TemporaryDirectory(prefix=f"mllab-check-tests-{name}-") as scratch, _own_gradebook():
         copy = copy_course(root, Path(scratch) / "course")
+        _same_salts_every_run(copy)
         graded = grade_class(copy, proof, jobs=jobs, say=progress)
         rows = verdicts(copy, proof, graded, declared.checks)
     rows = [row for row in rows if task is None or row.task == task]

@@ -17,6 +17,7 @@ One module per assignment (``contracts/<assignment>.py``) holds its ``CONTRACTS`
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 from dataclasses import dataclass
 
@@ -69,12 +70,14 @@ class Contract:
 
 
 def contracts(assignment: str) -> tuple[Contract, ...]:
-    """The contracts of one assignment (empty when it has none)."""
-    try:
-        module = importlib.import_module(f"{__name__}.{assignment}")
-    except ModuleNotFoundError:
-        return ()
-    return module.CONTRACTS
+    """The contracts of one assignment: ``contracts/<assignment>.py``, or else the ``CONTRACTS`` of its
+    checks module ``mllab.checks.<assignment>`` (as `mllab new-assignment` writes it); empty when neither has any."""
+    for name in (f"{__name__}.{assignment}", f"{__name__.rpartition('.')[0]}.{assignment}"):
+        if importlib.util.find_spec(name) is not None:
+            found = getattr(importlib.import_module(name), "CONTRACTS", None)
+            if found is not None:
+                return tuple(found)
+    return ()
 
 
 # ---------------------------------------------------------------------- the docstring
