@@ -97,6 +97,22 @@ def repo() -> Course:
     return Course(REPO)
 
 
+@pytest.fixture(scope="session")
+def solved_notebook():
+    """``solved_notebook(assignment)``: its source notebook run in this process with the instructor's
+    solutions, as check-tests runs it (mllab.checktests.notebook_run), made once per test worker."""
+    from mllab.checktests.notebook_run import solve
+
+    made = {}
+
+    def get(assignment: str):
+        if assignment not in made:
+            made[assignment] = solve(Course(REPO).source_notebook(assignment), REPO)
+        return made[assignment]
+
+    return get
+
+
 @dataclass
 class DemoRun:
     """The outcome of `mllab demo` on a copy of the course, with the mutation corpus handed in too."""

@@ -14,10 +14,9 @@ import json
 import pytest
 
 from mllab.checks.contracts import Contract, Convention, contracts
-from mllab.checktests.analysis import graded_rows
+from mllab.checktests.analysis import cell_tasks, graded_rows
 from mllab.checktests.build import ProofClass, proof_class
 from mllab.checktests.notebook_checks import contract_rows, visible_rows
-from mllab.checktests.notebook_run import solve
 from mllab.checktests.results import Graded, collect
 from mllab.checktests.run import verdicts
 from mllab.checktests.table import as_json, tables
@@ -29,11 +28,12 @@ from tests.conftest import CLASS_RUNS, REPO
 
 
 @pytest.mark.parametrize("class_run", list(CLASS_RUNS), indirect=True)
-def test_each_assignment_passes_check_tests_on_its_class_run(class_run, report_lines):
+def test_each_assignment_passes_check_tests_on_its_class_run(class_run, solved_notebook, report_lines):
     """Also prints each assignment's tables at the end of the run."""
-    proof = class_run.proof
-    graded = collect(class_run.course, class_run.assignment, proof.student_ids)
-    rows = verdicts(class_run.course, proof, graded, declaration(class_run.course.root, class_run.assignment).checks)
+    proof, course = class_run.proof, class_run.course
+    graded = collect(course, class_run.assignment, proof.student_ids)
+    rows = verdicts(course, proof, graded, declaration(course.root, class_run.assignment).checks,
+                    solved_notebook(class_run.assignment))
     report_lines(tables(class_run.assignment, rows).splitlines())
     assert {row.kind for row in rows} == {"solution", "alternative", "mistake", "contract", "visible check"}
     assert [f"{row.task} | {row.what}: {row.detail}" for row in rows if not row.ok] == []
@@ -63,53 +63,63 @@ def _graded(lost: dict[str, set[str]] = {}, said: str = "you forgot a; you forgo
     return result
 
 
+def _tasks() -> dict[str, str]:
+    """test_c belongs to no task: no corpus entry changes what it grades."""
+    return cell_tasks(_proof(), CELLS, {"test_a": ["a_own"], "test_b": ["bc_own"], "test_c": ["c_own"]})
+
+
 def _failing(rows):
     return [(row.kind, row.what, row.cells) for row in rows if not row.ok]
 
 
 def test_every_verdict_holds_when_every_check_does_its_job():
-    rows = graded_rows(_proof(), _graded(), CELLS)
+    rows = graded_rows(_proof(), _graded(), _tasks())
     assert _failing(rows) == []
     assert [(row.task, row.kind) for row in rows] == [
         ("1 A", "solution"), ("2 BC", "solution"), ("test_c", "solution"),
         ("2 BC", "alternative"), ("1 A", "mistake"), ("2 BC", "mistake")]
 
 
+def test_a_cell_no_mistake_loses_in_belongs_to_the_task_whose_entries_change_what_it_grades():
+    tasks = cell_tasks(_proof(), ["test_a", "test_b_lib", "test_d"], {"test_b_lib": ["bc_own"], "test_d": ["d_own"]})
+    assert tasks == {"test_a": "1 A", "test_b_lib": "2 BC", "test_d": "test_d"}
+
+
 def test_a_check_weakened_so_a_named_mistake_passes_is_named_with_its_cell():
-    rows = graded_rows(_proof(), _graded({"corpus_mistakes_1": {"test_b"}}), CELLS)
+    rows = graded_rows(_proof(), _graded({"corpus_mistakes_1": {"test_b"}}), _tasks())
     assert _failing(rows) == [("mistake", "a wrong", ("test_a",))]
     assert "test_a keeps full marks (seed 10: MLLAB_CHECK_SEED=10 reproduces it)" in rows[4].detail
 
 
 def test_a_flaky_cell_is_named_with_the_seed_that_fails():
-    rows = graded_rows(_proof(), _graded({"s2": {"test_c"}}), CELLS)
+    rows = graded_rows(_proof(), _graded({"s2": {"test_c"}}), _tasks())
     assert _failing(rows) == [("solution", "instructor's solution on 2 seeds", ("test_c",))]
     assert "test_c 1/5 (seed 8: MLLAB_CHECK_SEED=8 reproduces it)" == [r.detail for r in rows if not r.ok][0]
 
 
 def test_a_mistake_that_costs_points_in_another_cell_is_named_with_that_cell():
-    rows = graded_rows(_proof(), _graded({"corpus_mistakes_1": {"test_a", "test_b", "test_c"}}), CELLS)
+    rows = graded_rows(_proof(), _graded({"corpus_mistakes_1": {"test_a", "test_b", "test_c"}}), _tasks())
     assert ("mistake", "a wrong", ("test_c",)) in _failing(rows)  # test_c belongs to no task the student changed
 
 
 def test_a_mistake_whose_cell_does_not_give_its_message_is_named():
-    rows = graded_rows(_proof(), _graded(said="you forgot a"), CELLS)
+    rows = graded_rows(_proof(), _graded(said="you forgot a"), _tasks())
     assert _failing(rows) == [("mistake", "b wrong", ("test_b",))]
 
 
 def test_an_alternative_marked_down_is_named_with_the_cell():
-    rows = graded_rows(_proof(), _graded({"corpus_alternatives_1": {"test_b"}}), CELLS)
+    rows = graded_rows(_proof(), _graded({"corpus_alternatives_1": {"test_b"}}), _tasks())
     assert _failing(rows) == [("alternative", "b differently", ("test_b",))]
 
 
 def test_a_student_the_autograder_could_not_grade_fails_its_verdicts():
     graded = _graded()
     del graded["corpus_mistakes_1"]
-    assert [kind for kind, _, _ in _failing(graded_rows(_proof(), graded, CELLS))] == ["mistake", "mistake"]
+    assert [kind for kind, _, _ in _failing(graded_rows(_proof(), graded, _tasks()))] == ["mistake", "mistake"]
 
 
 def test_the_tables_and_the_json_name_the_failing_cells():
-    rows = graded_rows(_proof(), _graded({"s2": {"test_c"}, "corpus_mistakes_1": {"test_b"}}), CELLS)
+    rows = graded_rows(_proof(), _graded({"s2": {"test_c"}, "corpus_mistakes_1": {"test_b"}}), _tasks())
     text = tables("made_up", rows)
     assert "task 1 A: 1/2 hold" in text and "task 2 BC: 3/3 hold" in text
     assert text.splitlines()[-1] == "FAILED: 2 of 6 verdicts; look at test_c, test_a"
@@ -119,8 +129,8 @@ def test_the_tables_and_the_json_name_the_failing_cells():
 # ---------------------------------------------------------------------- verdicts on the notebook run
 
 @pytest.fixture(scope="module")
-def custom_losses_solved():
-    return solve(REPO / "source" / "custom_losses" / "custom_losses.ipynb", REPO)
+def custom_losses_solved(solved_notebook):
+    return solved_notebook("custom_losses")
 
 
 def test_a_visible_check_that_misses_the_most_common_mistake_is_named(custom_losses_solved):

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 import torchmetrics
 
-from mllab.checktests.notebook_run import HIDDEN, has_visible_check, namespace_with, solve, visible_failure
+from mllab.checktests.notebook_run import HIDDEN, has_visible_check, namespace_with, visible_failure
 from mllab.course.assignments import assignment_names
 from mllab.grading import findings
 from tests.conftest import REPO
@@ -344,10 +344,9 @@ def _hidden_mistakes(cell, namespace) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def solved():
+def solved(solved_notebook):
     """Each assignment's notebook run with the instructor's solutions (as check-tests runs it)."""
-    return {assignment: solve(REPO / "source" / assignment / f"{assignment}.ipynb", REPO)
-            for assignment in assignment_names(REPO)}
+    return {assignment: solved_notebook(assignment) for assignment in assignment_names(REPO)}
 
 
 @pytest.mark.parametrize("assignment", assignment_names(REPO))

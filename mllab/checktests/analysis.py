@@ -27,13 +27,19 @@ class Row:
     cells: tuple[str, ...] = ()  # the cells it names when it fails
 
 
-def cell_tasks(proof: ProofClass, cells: Iterable[str]) -> dict[str, str]:
-    """Each test cell's task: that of the first named mistake losing points there, else the cell itself."""
+def cell_tasks(proof: ProofClass, cells: Iterable[str], solutions: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """Each test cell's task: that of the first named mistake losing points there, else that of the
+    corpus entries changing a solution cell it grades (``solutions``: test cell -> solution cells),
+    else the cell itself."""
     tasks = {}
     for mutation in proof.mistakes:
         for cell in sorted(mutation.loses):
             tasks.setdefault(cell, mutation.task)
-    return {cell: tasks.get(cell, cell) for cell in cells}
+    found = {}
+    for cell in cells:
+        changed = [solution_cell_task(proof, solution, "") for solution in (solutions or {}).get(cell, [])]
+        found[cell] = tasks.get(cell) or next(filter(None, changed), cell)
+    return found
 
 
 def solution_cell_task(proof: ProofClass, solution_cell: str, default: str) -> str:
@@ -120,9 +126,9 @@ def corpus_rows(proof: ProofClass, graded: dict[str, Graded], tasks: dict[str, s
     return rows
 
 
-def graded_rows(proof: ProofClass, graded: dict[str, Graded], cells: list[str]) -> list[Row]:
-    """Every verdict the graded class decides: solution seeds, alternatives, mistakes."""
-    tasks = cell_tasks(proof, cells)
+def graded_rows(proof: ProofClass, graded: dict[str, Graded], tasks: dict[str, str]) -> list[Row]:
+    """Every verdict the graded class decides: solution seeds, alternatives, mistakes (``tasks``:
+    each test cell's task, in the notebook's order, see :func:`cell_tasks`)."""
     return solution_rows(proof, graded, tasks) + corpus_rows(proof, graded, tasks)
 
 

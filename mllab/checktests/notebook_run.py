@@ -100,6 +100,23 @@ def graded_names(cell) -> set[str]:
     return names
 
 
+def _defined(source: str) -> set[str]:
+    """The functions and classes a cell's code defines at its top level."""
+    try:
+        tree = ast.parse(_MAGIC.sub("", source))
+    except SyntaxError:
+        return set()
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+def solution_cells(solved: SolvedNotebook) -> dict[str, list[str]]:
+    """Each test cell -> the solution cells defining what its hidden tests grade."""
+    defines = {c.metadata["nbgrader"]["grade_id"]: _defined(solution_text(c.source)) for c in solved.notebook.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+    return {grade_id: [solution for solution, names in defines.items() if names & graded_names(cell)]
+            for grade_id, cell in solved.test_cells().items()}
+
+
 def _name(function) -> str:
     return getattr(function, "__name__", type(function).__name__)
 

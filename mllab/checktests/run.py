@@ -8,15 +8,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import nbformat
-
 from mllab.autograde import sandbox
 from mllab.autograde.run import autograde_class
 from mllab.autograde.seeds import secret_file
 from mllab.checktests.analysis import Row, cell_tasks, failed_cells, graded_rows
 from mllab.checktests.build import ProofClass, proof_class, write_class
 from mllab.checktests.notebook_checks import contract_rows, declared_contracts, visible_rows
-from mllab.checktests.notebook_run import solve
+from mllab.checktests.notebook_run import SolvedNotebook, solution_cells, solve
 from mllab.checktests.results import Graded, collect, graded_code_cells
 from mllab.checktests.table import as_json, tables
 from mllab.course import nbgrader_steps
@@ -45,19 +43,15 @@ def grade_class(course: Course, proof: ProofClass, *, jobs: int | None = None,
     return collect(course, proof.assignment, proof.student_ids)
 
 
-def notebook_rows(course: Course, proof: ProofClass, checks_module: str) -> list[Row]:
-    """The verdicts decided on the notebook run in this process: contracts and visible checks."""
-    solved = solve(course.source_notebook(proof.assignment), course.root)
-    tasks = cell_tasks(proof, graded_code_cells(solved.notebook))
-    declared = declared_contracts(proof.assignment, checks_module)
-    return contract_rows(solved, proof, tasks, declared) + visible_rows(solved, proof)
-
-
-def verdicts(course: Course, proof: ProofClass, graded: dict[str, Graded], checks_module: str) -> list[Row]:
+def verdicts(course: Course, proof: ProofClass, graded: dict[str, Graded], checks_module: str,
+             solved: SolvedNotebook | None = None) -> list[Row]:
     """Every verdict, grouped by task in the notebook's order (solution, alternatives, mistakes,
-    contracts, visible check)."""
-    cells = graded_code_cells(nbformat.read(course.source_notebook(proof.assignment), as_version=4))
-    rows = graded_rows(proof, graded, cells) + notebook_rows(course, proof, checks_module)
+    contracts, visible check). ``solved``: the source notebook already run in this process."""
+    solved = solved or solve(course.source_notebook(proof.assignment), course.root)
+    tasks = cell_tasks(proof, graded_code_cells(solved.notebook), solution_cells(solved))
+    declared = declared_contracts(proof.assignment, checks_module)
+    rows = (graded_rows(proof, graded, tasks) + contract_rows(solved, proof, tasks, declared)
+            + visible_rows(solved, proof))
     order = {task: k for k, task in enumerate(dict.fromkeys(row.task for row in rows))}
     return sorted(rows, key=lambda row: order[row.task])
 
