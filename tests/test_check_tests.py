@@ -15,7 +15,7 @@ import pytest
 
 from mllab.checks.contracts import Contract, Convention, contracts
 from mllab.checktests.analysis import cell_tasks, graded_rows
-from mllab.checktests.build import ProofClass, proof_class
+from mllab.checktests.build import ProofClass, load_corpus, proof_class
 from mllab.checktests.notebook_checks import contract_rows, visible_rows
 from mllab.checktests.results import Graded, collect
 from mllab.checktests.run import verdicts
@@ -24,6 +24,7 @@ from mllab.classes.corpus import Mutation, Patch, Rewrite, mistake, submissions
 from mllab.classes.demo import DemoStudent
 from mllab.cli import main
 from mllab.course.assignments import assignment as declaration
+from mllab.errors import UsageError
 from tests.conftest import CLASS_RUNS, REPO
 
 
@@ -151,6 +152,24 @@ def test_a_stated_convention_that_no_named_mistake_exercises_is_named(custom_los
     rows = [row for row in contract_rows(custom_losses_solved, proof, {}, (stated,)) if row.what == "rmse"]
     assert len(rows) == 1 and not rows[0].ok and rows[0].cells == ("test_rmse_own",)
     assert "the convention 'an empty tensor: return nan' is broken by no named mistake" in rows[0].detail
+
+
+def test_a_mistakes_change_that_does_not_run_is_named_not_raised(custom_losses_solved):
+    broken = mistake("1 RMSE/R²", "a syntax error", Rewrite("regression_own", "def rmse(pred, target):\n    return ("),
+                     {"test_rmse_own"}, "none")
+    rows = visible_rows(custom_losses_solved, ProofClass("custom_losses", (), {}, (), (broken,)))
+    assert not rows[0].ok and rows[0].detail.startswith("its changed cell regression_own does not run: SyntaxError")
+
+
+def test_a_corpus_that_breaks_the_protocol_is_refused_with_what_to_do(tmp_path, monkeypatch):
+    (tmp_path / "bad_corpus.py").write_text(
+        "from mllab.classes.corpus import Mutation, Patch\n"
+        "ALTERNATIVES = []\nMISTAKES = [Mutation('1', 'no cells', Patch('c', 'a', 'b'))]\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(UsageError, match=r"MISTAKES holds entries without the cells they lose \(no cells\)"):
+        load_corpus("bad_corpus")
+    with pytest.raises(UsageError, match="cannot import the corpus module 'no_such_corpus'"):
+        load_corpus("no_such_corpus")
 
 
 def test_check_tests_refuses_a_task_its_corpus_does_not_have(capsys, monkeypatch):

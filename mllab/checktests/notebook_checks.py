@@ -87,7 +87,12 @@ def _visible_row(solved: SolvedNotebook, mutation, cells: dict) -> Row:
         return Row(mutation.task, "visible check", what, False,
                    f"none of its cells ({', '.join(sorted(mutation.loses))}) has a visible check",
                    tuple(sorted(mutation.loses)))
-    problems, said, wrong = [], [], with_mutation(solved, mutation)
+    try:
+        wrong = with_mutation(solved, mutation)
+    except Exception as error:  # noqa: BLE001 - the corpus entry's own code fails
+        return Row(mutation.task, "visible check", what, False,
+                   f"its changed cell {mutation.cell} does not run: {type(error).__name__}: {error}", tuple(checked))
+    problems, said = [], []
     for cell in checked:
         if (before := visible_failure(solved, cell)) is not None:
             problems.append(f"{cell} fails on the instructor's solution: {before.splitlines()[0]}")
