@@ -49,8 +49,9 @@ def _contract_row(contract: Contract, calls: dict, proof: ProofClass, task: str,
     messages = [m.message for m in proof.mistakes]
     problems += [f"the convention {c.text!r} is broken by no named mistake whose message names its case {c.case!r}"
                  for c in contract.conventions if not any(c.case in message for message in messages)]
-    detail = _listed(problems) or (f"{len(seen)} calls keep it; {len(contract.conventions)} convention"
-                                   f"{'s' * (len(contract.conventions) != 1)} exercised")
+    stated = len(contract.conventions)
+    exercised = f"{stated} convention{'s' * (stated != 1)} exercised" if stated else "it states no convention"
+    detail = _listed(problems) or f"{len(seen)} calls keep it; {exercised}"
     return Row(task, "contract", contract.name, not problems, detail, () if not problems else (cell,))
 
 
