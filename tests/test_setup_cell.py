@@ -81,6 +81,8 @@ def test_every_link_follows_course_toml_after_mllab_release(tmp_path, monkeypatc
     assert "colab.research.google.com/github/another-uni/ml-lab/blob/ws2026/release/loss_and_metric" in texts[1]
     assert "raw.githubusercontent.com/another-uni/ml-lab/ws2026/data" in texts[1]
     assert "git clone https://github.com/another-uni/ml-lab.git" in texts[2]
+    blocks = re.findall(r"<!-- begin .*?<!-- end", texts[2], re.S)  # the README's generated blocks
+    assert not [text for text in texts[:2] + blocks if "placeholder" in text.lower()], "the notes go with the placeholder"
     assert sync_course(course.root, ASSIGNMENT, assignment_names(course.root)) == [], "a second refresh changes nothing"
 
 
@@ -136,3 +138,18 @@ def test_a_self_check_helper_cell_without_its_tasks_is_explained(tmp_path):
     cell_by_grade_id(nb, "self_check_helpers").source = "# the helpers, but no TASKS"
     with pytest.raises(UsageError, match="must define TASKS"):
         fresh_notebook(REPO, ASSIGNMENT, nb, tmp_path / "x.ipynb")
+
+
+@pytest.mark.parametrize("assignment", assignment_names(REPO))
+def test_while_course_toml_names_the_placeholder_every_link_says_what_to_set_first(assignment):
+    """Issue 32: a newcomer who follows a Colab link or the clone command before the instructor has named
+    the course's repository reads what is missing, in the notebook's header as in the README."""
+    assert load_course_web(REPO).is_placeholder
+    header = nbformat.read(REPO / "release" / assignment / f"{assignment}.ipynb", as_version=4).cells[0].source
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    clone = readme[readme.index("<!-- begin clone"):readme.index("<!-- end clone")]
+    links = readme[readme.index("<!-- begin colab-links"):readme.index("<!-- end colab-links")]
+    for text in (header, links):
+        assert "placeholder" in text.lower() and "`[repository]`" in text and "course.toml" in text, text
+    assert "placeholder" in clone and "[repository] in course.toml" in clone, clone
+

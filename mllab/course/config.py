@@ -13,6 +13,11 @@ CONFIG_FILE = "course.toml"
 COLAB = "https://colab.research.google.com/github"
 RAW = "https://raw.githubusercontent.com"
 _GITHUB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
+# The repository course.toml names as the project ships it: a placeholder, not a real repository. While
+# it is in place, the generated Colab links and clone command say what an instructor must set first.
+PLACEHOLDER_GITHUB = "mllab-course/loss-and-metric"
+SET_REPOSITORY = ("set `[repository]` in the course's course.toml to the course's own GitHub repository, then "
+                  "run `mllab release` for each assignment")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,11 @@ class CourseWeb:
     def data_url(self) -> str:
         """The raw files of data/, where the setup cell downloads from by default."""
         return f"{RAW}/{self.github}/{self.branch}/data"
+
+    @property
+    def is_placeholder(self) -> bool:
+        """True while course.toml still names the shipped placeholder instead of the course's repository."""
+        return self.github == PLACEHOLDER_GITHUB
 
     @property
     def clone_url(self) -> str:

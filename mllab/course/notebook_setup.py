@@ -28,7 +28,7 @@ import nbformat
 
 from mllab.checks.contracts import Contract, contracts, docstring
 from mllab.course.assignments import assignment as declaration
-from mllab.course.config import CourseWeb, load_course_web
+from mllab.course.config import SET_REPOSITORY, CourseWeb, load_course_web
 from mllab.course.deadlines import header_line
 from mllab.errors import UsageError
 
@@ -186,8 +186,13 @@ def helpers_source(current: str, path: Path) -> str:
 
 
 def colab_line(web: CourseWeb, assignment: str) -> str:
-    return (f"[Open in Colab]({web.colab_url(assignment)}) · in Colab, run the setup cell first: "
+    """The header's Colab line; while course.toml names the placeholder repository, with what to set first."""
+    line = (f"[Open in Colab]({web.colab_url(assignment)}) · in Colab, run the setup cell first: "
             "it downloads the data and installs torchmetrics.")
+    if web.is_placeholder:
+        line += (f" *(This link is a placeholder: it opens nothing until the instructor has {SET_REPOSITORY}. "
+                 "Until then, open this notebook from the course folder.)*")
+    return line
 
 
 def _header_source(current: str, line: str, due: str | None = None) -> str:
@@ -262,10 +267,15 @@ def fresh_notebook(root: Path, assignment: str, nb, path: Path):
 def _readme_blocks(web: CourseWeb, assignments: tuple[str, ...]) -> dict[str, str]:
     """The README's generated blocks by name: the Colab links, and the commands to get started."""
     first = assignments[0]
+    links = [f"- [{a} in Colab]({web.colab_url(a)})" for a in assignments]
+    placeholder = web.is_placeholder
     return {
-        "colab-links": "\n".join(f"- [{a} in Colab]({web.colab_url(a)})" for a in assignments),
+        "colab-links": "\n".join(links + ([f"\n*Placeholders: they open nothing until an instructor has {SET_REPOSITORY}.*"]
+                                          if placeholder else [])),
         "clone": "\n".join([
             "```bash",
+            *(["# a placeholder address until an instructor sets [repository] in course.toml (see above)"]
+              if placeholder else []),
             f"git clone {web.clone_url} mllab-course && cd mllab-course",
             "make venv                      # or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt",
             f".venv/bin/jupyter lab release/{first}/{first}.ipynb",
