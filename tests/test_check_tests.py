@@ -124,6 +124,9 @@ def test_the_tables_and_the_json_name_the_failing_cells():
     text = tables("made_up", rows)
     assert "task 1 A: 1/2 hold" in text and "task 2 BC: 3/3 hold" in text
     assert text.splitlines()[-1] == "FAILED: 2 of 6 verdicts; look at test_c, test_a"
+    assert "MLLAB_CHECK_SEED=<seed> jupyter nbconvert --to notebook --execute --stdout source/made_up/made_up.ipynb" \
+        in text.splitlines()[-2]
+    assert "nbconvert" not in tables("made_up", graded_rows(_proof(), _graded({"corpus_mistakes_1": {"test_b"}}), _tasks()))
     assert json.loads(as_json("made_up", rows))["failed_cells"] == ["test_c", "test_a"]
 
 

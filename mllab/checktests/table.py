@@ -28,6 +28,9 @@ def tables(assignment: str, rows: list[Row], notes: list[str] = ()) -> str:
         lines += ["", *task_table(task, task_rows)]
     failing = [row for row in rows if not row.ok]
     lines.append("")
+    if any(row.kind == "solution" for row in failing):
+        lines.append(f"To rerun the hidden tests on the instructor's solution with a seed named above: MLLAB_CHECK_SEED="
+                     f"<seed> jupyter nbconvert --to notebook --execute --stdout source/{assignment}/{assignment}.ipynb")
     if failing:
         cells = failed_cells(rows)
         lines.append(f"FAILED: {len(failing)} of {len(rows)} verdicts; look at "
