@@ -16,6 +16,7 @@ import psutil
 import pytest
 
 from mllab.checktests.build import ProofClass, proof_class
+from mllab.checktests.results import cell_text
 from mllab.demo import run_demo
 from mllab.classes.demo import DemoStudent, demo_class, write_submissions
 from mllab.course import nbgrader_steps, paths
@@ -258,17 +259,7 @@ def cell_by_grade_id(nb, grade_id: str):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
-def cell_outputs_text(cell) -> str:
-    """All text a cell showed: streams, results and error messages."""
-    parts = []
-    for output in cell.get("outputs", []):
-        if output.output_type == "stream":
-            parts.append(output.text)
-        elif output.output_type == "error":
-            parts.append(f"{output.ename}: {output.evalue}")
-        elif "data" in output:
-            parts.append(output.data.get("text/plain", ""))
-    return "\n".join(parts)
+cell_outputs_text = cell_text  # all text a cell showed: streams, results and error messages (check-tests reads it too)
 
 
 REPORT: list[str] = []  # lines for the summary at the end of the run (in the controlling process)

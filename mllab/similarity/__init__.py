@@ -1,7 +1,7 @@
 """`mllab similarity`: pairs of students whose solution cells are alike. A reason to look, never a grade.
 
 Engine: copydetect (PyPI), chosen over Dolos on a generated class of 300 (bench/bench_similarity.py
---compare-engines; figures in the README). Both engines as shipped find renamed, reformatted,
+--compare-engines; figures in docs/figures.md). Both engines as shipped find renamed, reformatted,
 reordered and recommented copies, but both score honest students high (0.80 and 0.74 for the most
 alike independent pair, against 0.19 here), because neither keeps the library calls that tell two correct solutions of
 this course apart: copydetect's tokenizer turns every name into ``V`` and Dolos keeps only the

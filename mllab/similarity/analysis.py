@@ -9,7 +9,7 @@ from mllab.similarity.passages import CellMatch, pair_matches
 from mllab.similarity.scoring import Scores, score_pairs
 from mllab.similarity.sources import Source
 
-FLOOR = 0.15  # pairs scoring below this are not reported (see README: where independent pairs lie)
+FLOOR = 0.15  # pairs scoring below this are not reported (see docs/figures.md: where independent pairs lie)
 MAX_DETAILED = 60  # pairs shown side by side on the page
 
 

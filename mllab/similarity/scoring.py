@@ -18,7 +18,7 @@ Names kept. A code cell is scored twice: on its fingerprints with the student's 
 (:attr:`CellPrint.named`); its score is the higher of the first and NAMED (0.8) times the second. Two
 honest students who wrote the same common code under different names share only the first; a cell
 copied as it is shares both, and its named fingerprints are rarer. (Partial copies, a third of the
-cells copied whole, went from the top 5.8 % of pairs to the top 0.1 %; measured in the README.)
+cells copied whole, went from the top 5.8 % of pairs to the top 0.1 %; measured in docs/figures.md.)
 
 Pair score. The mean cell score over the code cells both filled in, and the same over the written
 answers (each at least half the median student's number of such cells); the pair's score is the
