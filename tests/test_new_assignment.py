@@ -175,3 +175,36 @@ def test_removing_a_scaffolded_assignment_leaves_nothing_behind(scenario):
 
     with Gradebook(scenario.course.db_url) as gradebook:
         assert NAME not in {a.name for a in gradebook.assignments}
+
+
+@pytest.mark.parametrize("name, due, says", [
+    ("Session3", None, "lower case letters"),
+    ("class", None, "cannot name an assignment"),
+    ("loss_and_metric", None, "already declares 'loss_and_metric'"),
+    ("common", None, "mllab.checks.common"),  # a module of the checks package
+    ("robust_losses", "2027-02-12 23:59", "with its UTC offset"),
+])
+def test_a_name_or_deadline_that_cannot_work_is_refused_before_anything_is_written(tmp_path, name, due, says):
+    from mllab.course.scaffold import new_assignment, package_dir
+    from mllab.errors import UsageError
+
+    course = copy_course(tmp_path / "course")
+    before, modules = _files(course.root), _files(package_dir())
+    with pytest.raises(UsageError, match=re.escape(says)):
+        new_assignment(course, name, due=due)
+    assert _files(course.root) == before and _files(package_dir()) == modules
+
+
+def test_a_scaffold_that_fails_half_way_takes_back_what_it_wrote(tmp_path):
+    """The source notebook is made last, from course.toml and requirements.txt: when that fails (here the
+    torchmetrics pin is missing), the modules and the table written before it are taken back."""
+    root = tmp_path / "course"
+    copy_course(root)
+    shutil.copytree(REPO / "mllab", root / "mllab", ignore=shutil.ignore_patterns("__pycache__"))
+    requirements = root / "requirements.txt"
+    requirements.write_text("".join(line for line in requirements.read_text().splitlines(keepends=True)
+                                    if not line.startswith("torchmetrics==")))
+    before = _files(root)
+    failed = Scenario(root, before).mllab("new", "new-assignment", NAME)
+    assert failed.returncode == 2 and "requirements.txt must pin torchmetrics" in failed.stderr, failed.stderr
+    assert _files(root) == before

@@ -128,17 +128,26 @@ def new_assignment(course: Course, name: str, *, title: str | None = None, due: 
     title = title or name.replace("_", " ").capitalize()
     files = own_files(course, name)
     fill = lambda text: Template(text).substitute(name=name, due=due_text)
-    written = [_write_new(files["hidden checks"], fill(templates.CHECKS)),
-               _write_new(files["alternatives, mistakes and demo class"], fill(templates.CORPUS))]
     config = course.root / CONFIG_FILE
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text + ("" if text.endswith("\n") else "\n") + fill(templates.DECLARATION), encoding="utf-8")
-    importlib.invalidate_caches()
-    path = files["source notebook"]
-    nb = fresh_notebook(course.root, name, notebook(name, title), path)
-    path.parent.mkdir(parents=True)
-    nbformat.write(nb, path)
-    return [*written, path, config]
+    before = config.read_text(encoding="utf-8")
+    written: list[Path] = []
+    try:  # all or nothing: a failure half-way takes back what was written
+        written.append(_write_new(files["hidden checks"], fill(templates.CHECKS)))
+        written.append(_write_new(files["alternatives, mistakes and demo class"], fill(templates.CORPUS)))
+        config.write_text(before + ("" if before.endswith("\n") else "\n") + fill(templates.DECLARATION),
+                          encoding="utf-8")
+        importlib.invalidate_caches()
+        path = files["source notebook"]
+        nb = fresh_notebook(course.root, name, notebook(name, title), path)
+        path.parent.mkdir(parents=True)
+        written.append(path)
+        nbformat.write(nb, path)
+    except BaseException:
+        for made in written:
+            shutil.rmtree(made.parent) if made.suffix == ".ipynb" else _remove_file(made)
+        config.write_text(before, encoding="utf-8")
+        raise
+    return [*written, config]
 
 
 # ---------------------------------------------------------------------- taking one out
