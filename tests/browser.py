@@ -45,6 +45,30 @@ def artifact(name: str) -> Path:
     return path
 
 
+def assignments_panel(tab, course_id: str):
+    """Nbgrader → Assignment List in JupyterLab's main menu: the Assignments panel, once it shows the
+    course. A page without the Nbgrader menu fails the test with what it shows (and a screenshot)."""
+    import pytest
+    from playwright.sync_api import TimeoutError as PageTimeout
+
+    menu = tab.locator("#jp-MainMenu").get_by_text("Nbgrader", exact=True)
+    try:
+        menu.wait_for()
+    except PageTimeout:
+        tab.screenshot(path=str(artifact("assignments-panel-timeout.png")))
+        pytest.fail(f"no Nbgrader menu in JupyterLab at {tab.url}; the page shows:\n{tab.inner_text('body')[:2000]}")
+    menu.click()
+    tab.locator(".lm-Menu-content").get_by_text("Assignment List", exact=True).click()
+    panel = tab.locator("#nbgrader-assignment-list #assignments")
+    panel.locator("#course_list_default").filter(has_text=course_id).wait_for(timeout=60_000)
+    return panel
+
+
+def assignment_row(panel, status: str, assignment: str):
+    """The assignment's row in one of the panel's lists: released, fetched or submitted."""
+    return panel.locator(f"#{status}_assignments_list > .list_item").filter(has_text=assignment)
+
+
 @dataclass(frozen=True)
 class JupyterServer:
     url: str  # http://127.0.0.1:PORT

@@ -19,7 +19,7 @@ from nbgrader.utils import get_username
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
 
 from mllab.course.exchange import EXCHANGE_VARIABLE
-from tests.browser import ARTIFACTS, artifact, jupyter_lab, launch
+from tests.browser import ARTIFACTS, artifact, assignment_row, assignments_panel, jupyter_lab, launch
 from tests.conftest import ASSIGNMENT, copy_course
 
 BIN = Path(sys.executable).parent
@@ -71,17 +71,11 @@ def _step(tab, server, name: str):
 
 
 def _assignments_panel(tab):
-    """Nbgrader → Assignment List in the main menu; the Assignments tab, once it shows the course."""
-    tab.locator("#jp-MainMenu").get_by_text("Nbgrader", exact=True).click()
-    tab.locator(".lm-Menu-content").get_by_text("Assignment List", exact=True).click()
-    panel = tab.locator("#nbgrader-assignment-list #assignments")
-    panel.locator("#course_list_default").filter(has_text=COURSE_ID).wait_for(timeout=60_000)
-    return panel
+    return assignments_panel(tab, COURSE_ID)
 
 
 def _row(panel, status: str):
-    """The assignment's row in one of the panel's lists: released, fetched or submitted."""
-    return panel.locator(f"#{status}_assignments_list > .list_item").filter(has_text=ASSIGNMENT)
+    return assignment_row(panel, status, ASSIGNMENT)
 
 
 @pytest.fixture(scope="module")

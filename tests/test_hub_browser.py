@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from mllab.classes.demo import demo_class, submission
-from tests.browser import ARTIFACTS, artifact, launch
+from tests.browser import ARTIFACTS, artifact, assignment_row, assignments_panel, launch
 from tests.hub import ASSIGNMENT, COURSE_ID, STUDENTS, TEACHER, course_hub  # noqa: F401 (a fixture)
 from tests.unix_users import needs_root
 
@@ -61,20 +61,11 @@ def _feedback_ready(course_hub, student: str, timeout: float = 240) -> None:
 
 
 def _panel(tab):
-    try:
-        tab.locator("#jp-MainMenu").get_by_text("Nbgrader", exact=True).wait_for()
-    except playwright_api.TimeoutError:
-        tab.screenshot(path=str(artifact("hub-timeout.png")))
-        pytest.fail(f"no Nbgrader menu in JupyterLab at {tab.url}; the page shows:\n{tab.inner_text('body')[:2000]}")
-    tab.locator("#jp-MainMenu").get_by_text("Nbgrader", exact=True).click()
-    tab.locator(".lm-Menu-content").get_by_text("Assignment List", exact=True).click()
-    panel = tab.locator("#nbgrader-assignment-list #assignments")
-    panel.locator("#course_list_default").filter(has_text=COURSE_ID).wait_for(timeout=60_000)
-    return panel
+    return assignments_panel(tab, COURSE_ID)
 
 
 def _row(panel, status: str):
-    return panel.locator(f"#{status}_assignments_list > .list_item").filter(has_text=ASSIGNMENT)
+    return assignment_row(panel, status, ASSIGNMENT)
 
 
 def _log_in(tab, hub, user: str) -> None:
