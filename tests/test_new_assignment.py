@@ -208,3 +208,16 @@ def test_a_scaffold_that_fails_half_way_takes_back_what_it_wrote(tmp_path):
     failed = Scenario(root, before).mllab("new", "new-assignment", NAME)
     assert failed.returncode == 2 and "requirements.txt must pin torchmetrics" in failed.stderr, failed.stderr
     assert _files(root) == before
+
+
+def test_new_assignment_refuses_to_write_into_an_installed_copy_of_the_package(tmp_path, monkeypatch):
+    """A session's modules written into site-packages would vanish at the next `pip install`."""
+    from mllab.course import scaffold
+    from mllab.errors import UsageError
+
+    course = copy_course(tmp_path / "course")
+    installed = tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "mllab"
+    monkeypatch.setattr(scaffold, "package_dir", lambda: installed)
+    with pytest.raises(UsageError, match="editable mode"):
+        scaffold.new_assignment(course, NAME)
+    assert not installed.exists() and NAME not in (course.root / "course.toml").read_text()

@@ -47,6 +47,14 @@ def own_files(course: Course, name: str) -> dict[str, Path]:
             "alternatives, mistakes and demo class": package / "classes" / f"corpus_{name}.py"}
 
 
+def _check_package_is_the_courses() -> None:
+    """The modules of a session belong in the course repository: refuse to write into an installed copy."""
+    if {"site-packages", "dist-packages"} & set(package_dir().parts):
+        raise UsageError(f"mllab runs from an installed copy ({package_dir()}), where a new session's modules would "
+                         "be lost at the next install: run it from the course repository's own environment "
+                         "(`make venv` installs the repository in editable mode)")
+
+
 def _check_new_name(course: Course, name: str) -> None:
     if not NAME.fullmatch(name) or keyword.iskeyword(name):
         raise UsageError(f"{name!r} cannot name an assignment: use 2 to 40 lower case letters, digits and _, "
@@ -123,6 +131,7 @@ def new_assignment(course: Course, name: str, *, title: str | None = None, due: 
     Returns the files written (course.toml last: the declaration)."""
     from mllab.course.notebook_setup import fresh_notebook
 
+    _check_package_is_the_courses()
     _check_new_name(course, name)
     due_text = _due(due, course)
     title = title or name.replace("_", " ").capitalize()
