@@ -221,3 +221,14 @@ def test_new_assignment_refuses_to_write_into_an_installed_copy_of_the_package(t
     with pytest.raises(UsageError, match="editable mode"):
         scaffold.new_assignment(course, NAME)
     assert not installed.exists() and NAME not in (course.root / "course.toml").read_text()
+
+
+def test_a_session_removed_before_it_was_ever_released_leaves_the_course_as_it_was(tmp_path):
+    root = tmp_path / "course"
+    copy_course(root)
+    shutil.copytree(REPO / "mllab", root / "mllab", ignore=shutil.ignore_patterns("__pycache__"))
+    before = _files(root)
+    run = Scenario(root, before)
+    assert run.mllab("new", "new-assignment", NAME).returncode == 0, run.text("new")
+    assert run.mllab("remove", "remove-assignment", NAME).returncode == 0, run.text("remove")
+    assert _files(root) == before and not (root / "gradebook.db").exists()

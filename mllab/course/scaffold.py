@@ -213,10 +213,17 @@ def _modules_of(course: Course, name: str) -> list[Path]:
     return [path for path in map(_module_file, own) if path is not None]
 
 
+def _no_gradebook(course: Course) -> bool:
+    """A SQLite gradebook not made yet (opening it would create it: nothing to look at or take out)."""
+    return course.uses_sqlite and not course.gradebook.exists()
+
+
 def _graded(course: Course, name: str) -> int:
     """How many submissions of ``name`` the gradebook holds (0 when it does not know the assignment)."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    if _no_gradebook(course):
+        return 0
     with Gradebook(course.db_url) as gradebook:
         try:
             return len(gradebook.find_assignment(name).submissions)
@@ -227,6 +234,8 @@ def _graded(course: Course, name: str) -> int:
 def _forget(course: Course, name: str) -> None:
     from nbgrader.api import Gradebook, MissingEntry
 
+    if _no_gradebook(course):
+        return
     with Gradebook(course.db_url) as gradebook:
         try:
             gradebook.remove_assignment(name)
