@@ -63,9 +63,7 @@ def python_paths() -> list[Path]:
     """The interpreter, the virtualenv and the mllab package: all a kernel needs to import."""
     import sys
 
-    import mllab
-
-    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(mllab.__file__).resolve().parent}
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package_root() / "mllab"}
     return sorted(p for p in paths if p.is_dir())
 
 

@@ -153,7 +153,10 @@ def new_assignment(course: Course, name: str, *, title: str | None = None, due: 
         nbformat.write(nb, path)
     except BaseException:
         for made in written:
-            shutil.rmtree(made.parent) if made.suffix == ".ipynb" else _remove_file(made)
+            if made.suffix == ".ipynb":
+                shutil.rmtree(made.parent)  # the notebook's folder source/NAME/, made here
+            else:
+                _remove_file(made)
         config.write_text(before, encoding="utf-8")
         raise
     return [*written, config]
